@@ -1,0 +1,44 @@
+import {
+  type DynamicModule,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+} from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
+import { requestId } from './common/request-id.js';
+import { strictValidationPipe } from './common/validation.js';
+import { CompaniesModule } from './companies/companies.module.js';
+import { appConfigModule } from './config/config.module.js';
+import type { AppConfig } from './config/config.schema.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { DirectoryModule } from './directory/directory.module.js';
+import { HealthModule } from './health/health.module.js';
+
+@Module({})
+export class AppModule implements NestModule {
+  /** The configuration is validated and the database is running before this is called. */
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        appConfigModule(config),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        AuthModule,
+        CompaniesModule,
+        DirectoryModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_PIPE, useFactory: strictValidationPipe },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requestId).forRoutes('*path');
+  }
+}

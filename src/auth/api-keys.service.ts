@@ -1,0 +1,101 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, type EntityManager, type Repository } from 'typeorm';
+import type { AuthContext } from './auth-context.js';
+import { ApiKey, type ApiKeyRole } from './api-key.entity.js';
+import { generateToken, hashToken } from './secret-token.js';
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: ApiKeyRole;
+  prefix: string;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+/** `last_used_at` is refreshed at most this often, so reads do not each cost a write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+@Injectable()
+export class ApiKeysService {
+  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+
+  /** Creates a key; the returned `key` is the only time its plaintext exists outside the caller. */
+  async create(
+    companyId: string,
+    name: string,
+    role: ApiKeyRole,
+    manager: EntityManager = this.keys.manager,
+  ): Promise<ApiKeyView & { key: string }> {
+    const { token, prefix, hash } = generateToken('dsk');
+    const saved = await manager.getRepository(ApiKey).save(
+      manager.getRepository(ApiKey).create({
+        id: randomUUID(),
+        companyId,
+        name,
+        role,
+        keyHash: hash,
+        prefix,
+        lastUsedAt: null,
+        revokedAt: null,
+      }),
+    );
+    return { ...toView(saved), key: token };
+  }
+
+  async list(companyId: string): Promise<ApiKeyView[]> {
+    const keys = await this.keys.find({
+      where: { companyId, revokedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return keys.map(toView);
+  }
+
+  /** Revokes at once. The company's last admin key cannot go: nobody could manage it then. */
+  async revoke(companyId: string, id: string): Promise<void> {
+    await this.keys.manager.transaction(async (tx) => {
+      const repo = tx.getRepository(ApiKey);
+      const key = await repo.findOne({
+        where: { id, companyId, revokedAt: IsNull() },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!key) throw new NotFoundException('API key not found');
+      if (key.role === 'admin') {
+        // Lock the company's admin keys so two concurrent revokes cannot remove the last two.
+        const admins = await repo.find({
+          where: { companyId, role: 'admin', revokedAt: IsNull() },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (admins.length <= 1) {
+          throw new ConflictException('the last admin key of a company cannot be revoked');
+        }
+      }
+      await repo.update({ id }, { revokedAt: new Date() });
+    });
+  }
+
+  /** The caller behind a presented key, or undefined for an unknown or revoked key. */
+  async authenticate(presented: string): Promise<AuthContext | undefined> {
+    const key = await this.keys.findOne({
+      where: { keyHash: hashToken(presented), revokedAt: IsNull() },
+    });
+    if (!key) return undefined;
+    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.keys.update({ id: key.id }, { lastUsedAt: new Date() });
+    }
+    return { companyId: key.companyId, apiKeyId: key.id, role: key.role };
+  }
+}
+
+function toView(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    role: key.role,
+    prefix: key.prefix,
+    lastUsedAt: key.lastUsedAt,
+    createdAt: key.createdAt,
+  };
+}

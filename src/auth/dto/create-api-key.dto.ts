@@ -1,0 +1,11 @@
+import { IsIn } from 'class-validator';
+import { IsName } from '../../common/is-name.js';
+import { API_KEY_ROLES, type ApiKeyRole } from '../api-key.entity.js';
+
+export class CreateApiKeyDto {
+  @IsName()
+  name!: string;
+
+  @IsIn(API_KEY_ROLES, { message: 'role must be one of admin, viewer' })
+  role!: ApiKeyRole;
+}

@@ -1,0 +1,26 @@
+import type { DataSourceOptions } from 'typeorm';
+import { Foundation1764360000000 } from '../../migrations/1764360000000-Foundation.js';
+import { ApiKey } from '../auth/api-key.entity.js';
+import { Company } from '../companies/company.entity.js';
+import { DirectoryConnection } from '../directory/directory-connection.entity.js';
+
+export const ENTITIES = [Company, ApiKey, DirectoryConnection];
+export const MIGRATIONS = [Foundation1764360000000];
+
+/**
+ * The one DataSource definition, used by the app (TypeOrmModule), the CLI, the tests and
+ * `ormconfig.ts`. The schema only ever changes through the reviewed SQL in `migrations/`.
+ */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: 10, application_name: 'directory-sync' },
+  };
+}

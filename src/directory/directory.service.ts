@@ -1,0 +1,147 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { Repository } from 'typeorm';
+import { generateToken } from '../auth/secret-token.js';
+import type { AppConfig } from '../config/config.schema.js';
+import {
+  maskSecrets,
+  mergeConfigPatch,
+  validateConnectionConfig,
+  type ProviderConfig,
+} from './connection-config.js';
+import { ConfigCrypto } from './config-crypto.js';
+import type { ConnectionType } from './connection-types.js';
+import { DirectoryConnection, type ConnectionStatus } from './directory-connection.entity.js';
+import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto.js';
+
+export interface ConnectionView {
+  id: string;
+  name: string;
+  type: ConnectionType;
+  status: ConnectionStatus;
+  /** Secrets are always masked. */
+  config: ProviderConfig;
+  syncIntervalMinutes: number | null;
+  maxAttempts: number;
+  deprovisionThresholdPercent: number;
+  lastSyncAt: Date | null;
+  lastSyncCount: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** scim connections: where the identity provider pushes to. */
+  scimBaseUrl?: string;
+}
+
+const DEFAULT_DEPROVISION_THRESHOLD_PERCENT = 20;
+
+@Injectable()
+export class DirectoryService {
+  constructor(
+    @InjectRepository(DirectoryConnection)
+    private readonly connections: Repository<DirectoryConnection>,
+    @Inject(ConfigCrypto) private readonly crypto: ConfigCrypto,
+    private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  private get allowPrivateNetworks(): boolean {
+    return this.config.get('directoryAllowPrivateNetworks', { infer: true });
+  }
+
+  /** A scim connection's bearer token is in the result, this once. */
+  async create(
+    companyId: string,
+    dto: CreateConnectionDto,
+  ): Promise<ConnectionView & { scimToken?: string }> {
+    const config = validateConnectionConfig(dto.type, dto.config ?? {}, this.allowPrivateNetworks);
+    const id = randomUUID();
+    const scim = dto.type === 'scim' ? generateToken('scim') : undefined;
+    const saved = await this.connections.save(
+      this.connections.create({
+        id,
+        companyId,
+        name: dto.name.trim(),
+        type: dto.type,
+        status: 'PENDING',
+        configEncrypted: this.crypto.encrypt(config, id),
+        scimTokenHash: scim?.hash ?? null,
+        syncIntervalMinutes: dto.syncIntervalMinutes ?? null,
+        maxAttempts: dto.maxAttempts ?? this.config.get('syncMaxAttempts', { infer: true }),
+        deprovisionThresholdPercent:
+          dto.deprovisionThresholdPercent ?? DEFAULT_DEPROVISION_THRESHOLD_PERCENT,
+      }),
+    );
+    const view = this.toView(saved, config);
+    return scim ? { ...view, scimToken: scim.token } : view;
+  }
+
+  async list(companyId: string): Promise<ConnectionView[]> {
+    const rows = await this.connections.find({
+      where: { companyId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map((row) => this.toView(row));
+  }
+
+  async get(companyId: string, id: string): Promise<ConnectionView> {
+    return this.toView(await this.find(companyId, id));
+  }
+
+  async update(companyId: string, id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+    const row = await this.find(companyId, id);
+    let config = this.decrypt(row);
+    if (dto.config !== undefined) {
+      const merged = mergeConfigPatch(row.type, config, dto.config);
+      config = validateConnectionConfig(row.type, merged, this.allowPrivateNetworks);
+      row.configEncrypted = this.crypto.encrypt(config, row.id);
+    }
+    if (dto.name !== undefined) row.name = dto.name.trim();
+    if (dto.syncIntervalMinutes !== undefined) row.syncIntervalMinutes = dto.syncIntervalMinutes;
+    if (dto.maxAttempts !== undefined) row.maxAttempts = dto.maxAttempts;
+    if (dto.deprovisionThresholdPercent !== undefined) {
+      row.deprovisionThresholdPercent = dto.deprovisionThresholdPercent;
+    }
+    return this.toView(await this.connections.save(row), config);
+  }
+
+  async remove(companyId: string, id: string): Promise<void> {
+    const result = await this.connections.delete({ id, companyId });
+    if (!result.affected) throw notFound();
+  }
+
+  /** Company-scoped lookup: another company's connection is exactly as absent as a missing one. */
+  private async find(companyId: string, id: string): Promise<DirectoryConnection> {
+    const row = await this.connections.findOneBy({ id, companyId });
+    if (!row) throw notFound();
+    return row;
+  }
+
+  private decrypt(row: DirectoryConnection): ProviderConfig {
+    return this.crypto.decrypt(row.configEncrypted, row.id);
+  }
+
+  private toView(row: DirectoryConnection, config = this.decrypt(row)): ConnectionView {
+    return {
+      id: row.id,
+      name: row.name,
+      type: row.type,
+      status: row.status,
+      config: maskSecrets(row.type, config),
+      syncIntervalMinutes: row.syncIntervalMinutes,
+      maxAttempts: row.maxAttempts,
+      deprovisionThresholdPercent: row.deprovisionThresholdPercent,
+      lastSyncAt: row.lastSyncAt,
+      lastSyncCount: row.lastSyncCount,
+      lastError: row.lastError,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      ...(row.type === 'scim' ? { scimBaseUrl: `/scim/v2/${row.id}` } : {}),
+    };
+  }
+}
+
+function notFound(): NotFoundException {
+  return new NotFoundException('directory connection not found');
+}

@@ -1,0 +1,158 @@
+import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { ConnectionType } from '../connection-types.js';
+
+/**
+ * One class per connection type: what its `config` object may hold. Unknown fields are
+ * rejected. `secrets` lists the fields never returned by the API; `urls` the fields that
+ * name a server we will call (checked against the network policy).
+ */
+
+const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
+const HTTP_URL_MESSAGE = '$property must be an https URL';
+
+export class OktaConfig {
+  @Matches(HTTP_URL, { message: '$property must be an https URL such as https://acme.okta.com' })
+  orgUrl!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  apiToken!: string;
+}
+
+export class EntraIdConfig {
+  @IsString()
+  @Matches(/^[A-Za-z0-9.-]{1,253}$/, { message: '$property must be a tenant GUID or domain' })
+  tenantId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  clientId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  clientSecret!: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
+  authorityHost?: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
+  graphBaseUrl?: string;
+}
+
+export class GoogleWorkspaceConfig {
+  @IsEmail({}, { message: '$property must be an email address' })
+  serviceAccountEmail!: string;
+
+  @IsString()
+  @Matches(/-----BEGIN PRIVATE KEY-----/, {
+    message: '$property must be the PEM private key from the service account JSON key',
+  })
+  @MaxLength(16384)
+  privateKey!: string;
+
+  @IsEmail({}, { message: '$property must be an email address' })
+  delegatedAdminEmail!: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_]{1,64}$/, { message: '$property must be a customer id such as C01abc23' })
+  customerId?: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
+  tokenUrl?: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
+  baseUrl?: string;
+}
+
+export class LdapConfig {
+  @Matches(/^ldaps?:\/\/[^\s/?#]+\/?$/, {
+    message: '$property must be an ldap:// or ldaps:// URL such as ldaps://ldap.acme.com:636',
+  })
+  url!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  bindDN!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  bindPassword!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  baseDN!: string;
+
+  @IsOptional()
+  @Matches(/^\(.*\)$/s, { message: '$property must be an LDAP filter in parentheses' })
+  @MaxLength(4096)
+  userFilter?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/-----BEGIN CERTIFICATE-----/, { message: '$property must be a PEM certificate' })
+  @MaxLength(65536)
+  caCertificate?: string;
+}
+
+export class AwsIdentityCenterConfig {
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, {
+    message: '$property must be an AWS region such as eu-west-1',
+  })
+  region!: string;
+
+  @Matches(/^d-[0-9a-f]{10}$/, { message: '$property must look like d-1234567890' })
+  identityStoreId!: string;
+
+  @Matches(/^[A-Z0-9]{16,128}$/, { message: '$property must be an AWS access key id' })
+  accessKeyId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  secretAccessKey!: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
+  endpoint?: string;
+}
+
+/** SCIM connections are pushed to: they hold no provider config, only a bearer token. */
+export class ScimConfig {}
+
+export interface ProviderConfigSpec {
+  dto: new () => object;
+  secrets: readonly string[];
+  urls: readonly string[];
+}
+
+export const PROVIDER_CONFIGS: Record<ConnectionType, ProviderConfigSpec> = {
+  okta: { dto: OktaConfig, secrets: ['apiToken'], urls: ['orgUrl'] },
+  'entra-id': {
+    dto: EntraIdConfig,
+    secrets: ['clientSecret'],
+    urls: ['authorityHost', 'graphBaseUrl'],
+  },
+  'google-workspace': {
+    dto: GoogleWorkspaceConfig,
+    secrets: ['privateKey'],
+    urls: ['tokenUrl', 'baseUrl'],
+  },
+  ldap: { dto: LdapConfig, secrets: ['bindPassword'], urls: ['url'] },
+  'aws-identity-center': {
+    dto: AwsIdentityCenterConfig,
+    secrets: ['secretAccessKey'],
+    urls: ['endpoint'],
+  },
+  scim: { dto: ScimConfig, secrets: [], urls: [] },
+};

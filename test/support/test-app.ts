@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory.js';
+import { parseConfig } from '../../src/config/config.schema.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+export const PLATFORM_TOKEN = 'test-platform-admin-token';
+
+export interface TestApp {
+  app: INestApplication;
+  db: TestDatabase;
+  http: () => ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+/** The real AppModule on a fresh database of its own; `env` overrides the test defaults. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = parseConfig({
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    PLATFORM_ADMIN_TOKEN: PLATFORM_TOKEN,
+    DATA_DIR: '/nonexistent/directory-sync-tests',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const app = await createApp(config, db.url, { logger: false });
+  await app.init();
+  const server = app.getHttpServer() as Server;
+  return {
+    app,
+    db,
+    http: () => request(server),
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface TestCompany {
+  id: string;
+  adminKey: string;
+  adminKeyId: string;
+}
+
+export async function createCompany(t: TestApp, name = 'Acme'): Promise<TestCompany> {
+  const res = await t
+    .http()
+    .post('/api/admin/companies')
+    .set('Authorization', `Bearer ${PLATFORM_TOKEN}`)
+    .send({ name })
+    .expect(201);
+  const body = res.body as { company: { id: string }; apiKey: { id: string; key: string } };
+  return { id: body.company.id, adminKey: body.apiKey.key, adminKeyId: body.apiKey.id };
+}
+
+export async function createKey(t: TestApp, adminKey: string, role: 'admin' | 'viewer') {
+  const res = await t
+    .http()
+    .post('/api/api-keys')
+    .set('Authorization', `Bearer ${adminKey}`)
+    .send({ name: `${role} key`, role })
+    .expect(201);
+  return res.body as { id: string; key: string };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
