@@ -15,7 +15,9 @@ import { appConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.schema.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DirectoryModule } from './directory/directory.module.js';
+import { EmployeesModule } from './employees/employees.module.js';
 import { HealthModule } from './health/health.module.js';
+import { SyncModule } from './sync/sync.module.js';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -29,6 +31,8 @@ export class AppModule implements NestModule {
         AuthModule,
         CompaniesModule,
         DirectoryModule,
+        EmployeesModule,
+        SyncModule,
         HealthModule,
       ],
       providers: [

@@ -27,6 +27,10 @@ export interface AppConfig {
   jobRetentionDays: number;
   syncTriggerRateLimit: number;
   directoryAllowPrivateNetworks: boolean;
+  providerTimeoutMs: number;
+  providerRetryBaseMs: number;
+  providerMaxRetries: number;
+  providerRateLimitMaxWaitMs: number;
   logLevel: LogLevel;
 }
 
@@ -133,6 +137,10 @@ export function parseConfig(env: Env): AppConfig {
     jobRetentionDays: read.integer('JOB_RETENTION_DAYS', 30, 1, 3650),
     syncTriggerRateLimit: read.integer('SYNC_TRIGGER_RATE_LIMIT', 60, 0, 100_000),
     directoryAllowPrivateNetworks: read.boolean('DIRECTORY_ALLOW_PRIVATE_NETWORKS', false),
+    providerTimeoutMs: read.integer('PROVIDER_TIMEOUT_MS', 30_000, 100, 10 * MINUTE),
+    providerRetryBaseMs: read.integer('PROVIDER_RETRY_BASE_MS', 1000, 0, MINUTE),
+    providerMaxRetries: read.integer('PROVIDER_MAX_RETRIES', 3, 0, 10),
+    providerRateLimitMaxWaitMs: read.integer('PROVIDER_RATE_LIMIT_MAX_WAIT_MS', MINUTE, 0, HOUR),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
   };
   if (nodeEnv === 'production' && read.string('ENCRYPTION_KEY') === undefined) {

@@ -1,11 +1,13 @@
 import type { DataSourceOptions } from 'typeorm';
 import { Foundation1764360000000 } from '../../migrations/1764360000000-Foundation.js';
+import { Employees1764400000000 } from '../../migrations/1764400000000-Employees.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
+import { Employee } from '../employees/employee.entity.js';
 
-export const ENTITIES = [Company, ApiKey, DirectoryConnection];
-export const MIGRATIONS = [Foundation1764360000000];
+export const ENTITIES = [Company, ApiKey, DirectoryConnection, Employee];
+export const MIGRATIONS = [Foundation1764360000000, Employees1764400000000];
 
 /**
  * The one DataSource definition, used by the app (TypeOrmModule), the CLI, the tests and

@@ -32,6 +32,12 @@ export class DirectoryController {
     return this.directory.update(companyId, id, body);
   }
 
+  @Post(':id/test')
+  @HttpCode(200)
+  test(@CurrentCompany() companyId: string, @UuidParam() id: string) {
+    return this.directory.test(companyId, id);
+  }
+
   @Delete(':id')
   @HttpCode(204)
   async remove(@CurrentCompany() companyId: string, @UuidParam() id: string): Promise<void> {

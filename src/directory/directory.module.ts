@@ -7,12 +7,35 @@ import { DirectoryConnection } from './directory-connection.entity.js';
 import { DirectoryController } from './directory.controller.js';
 import { DirectoryService } from './directory.service.js';
 import { resolveEncryptionKey } from './encryption-key.js';
+import { OktaProvider } from './providers/okta.provider.js';
+import { ProviderHttpClient } from './providers/provider-http-client.js';
+import { ProviderRegistry } from './providers/provider-registry.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([DirectoryConnection])],
   controllers: [DirectoryController],
   providers: [
     DirectoryService,
+    {
+      provide: ProviderHttpClient,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        new ProviderHttpClient({
+          allowPrivateNetworks: config.get('directoryAllowPrivateNetworks', { infer: true }),
+          timeoutMs: config.get('providerTimeoutMs', { infer: true }),
+          retryBaseMs: config.get('providerRetryBaseMs', { infer: true }),
+          maxRetries: config.get('providerMaxRetries', { infer: true }),
+          maxRateLimitWaitMs: config.get('providerRateLimitMaxWaitMs', { infer: true }),
+        }),
+    },
+    {
+      provide: ProviderRegistry,
+      inject: [ProviderHttpClient, ConfigService],
+      useFactory: (http: ProviderHttpClient, config: ConfigService<AppConfig, true>) =>
+        new ProviderRegistry([
+          new OktaProvider(http, config.get('providerRateLimitMaxWaitMs', { infer: true })),
+        ]),
+    },
     {
       provide: ConfigCrypto,
       inject: [ConfigService],
@@ -28,6 +51,6 @@ import { resolveEncryptionKey } from './encryption-key.js';
       },
     },
   ],
-  exports: [DirectoryService, ConfigCrypto],
+  exports: [DirectoryService, ConfigCrypto, ProviderRegistry],
 })
 export class DirectoryModule {}

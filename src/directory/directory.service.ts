@@ -15,6 +15,8 @@ import { ConfigCrypto } from './config-crypto.js';
 import type { ConnectionType } from './connection-types.js';
 import { DirectoryConnection, type ConnectionStatus } from './directory-connection.entity.js';
 import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto.js';
+import { ProviderError, type ConnectionTestResult } from './providers/directory-provider.js';
+import { ProviderRegistry } from './providers/provider-registry.js';
 
 export interface ConnectionView {
   id: string;
@@ -35,7 +37,14 @@ export interface ConnectionView {
   scimBaseUrl?: string;
 }
 
+export interface SyncTarget {
+  type: ConnectionType;
+  config: ProviderConfig;
+  deprovisionThresholdPercent: number;
+}
+
 const DEFAULT_DEPROVISION_THRESHOLD_PERCENT = 20;
+const TEST_TIMEOUT_MS = 15_000;
 
 @Injectable()
 export class DirectoryService {
@@ -44,6 +53,7 @@ export class DirectoryService {
     private readonly connections: Repository<DirectoryConnection>,
     @Inject(ConfigCrypto) private readonly crypto: ConfigCrypto,
     private readonly config: ConfigService<AppConfig, true>,
+    @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
   ) {}
 
   private get allowPrivateNetworks(): boolean {
@@ -104,6 +114,48 @@ export class DirectoryService {
       row.deprovisionThresholdPercent = dto.deprovisionThresholdPercent;
     }
     return this.toView(await this.connections.save(row), config);
+  }
+
+  /**
+   * Runs the provider's connection test within 15 s. Always answers: a failure is
+   * `{ok: false, error}` with a message a person can act on.
+   */
+  async test(companyId: string, id: string): Promise<ConnectionTestResult> {
+    const row = await this.find(companyId, id);
+    const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
+    try {
+      return await this.providers.get(row.type).test(this.decrypt(row), signal);
+    } catch (error) {
+      if (error instanceof ProviderError) return { ok: false, error: error.message };
+      if (signal.aborted) {
+        return {
+          ok: false,
+          error: `the directory did not answer within ${TEST_TIMEOUT_MS / 1000} s`,
+        };
+      }
+      throw error;
+    }
+  }
+
+  /** What a sync run needs, for the job's own company only. */
+  async loadForSync(companyId: string, id: string): Promise<SyncTarget> {
+    const row = await this.find(companyId, id);
+    return {
+      type: row.type,
+      config: this.decrypt(row),
+      deprovisionThresholdPercent: row.deprovisionThresholdPercent,
+    };
+  }
+
+  async recordSyncSuccess(id: string, userCount: number): Promise<void> {
+    await this.connections.update(
+      { id },
+      { status: 'ACTIVE', lastSyncAt: new Date(), lastSyncCount: userCount, lastError: null },
+    );
+  }
+
+  async recordSyncFailure(id: string, message: string): Promise<void> {
+    await this.connections.update({ id }, { status: 'ERROR', lastError: message.slice(0, 2000) });
   }
 
   async remove(companyId: string, id: string): Promise<void> {

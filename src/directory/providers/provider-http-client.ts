@@ -1,0 +1,259 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { isPrivateAddress, providerUrlProblem } from '../network-policy.js';
+import { ProviderError } from './directory-provider.js';
+
+export interface ProviderHttpOptions {
+  /** DIRECTORY_ALLOW_PRIVATE_NETWORKS: allow http: and loopback/private addresses. */
+  allowPrivateNetworks: boolean;
+  /** One request, headers and body. */
+  timeoutMs: number;
+  /** Backoff base between retries of a 5xx or a network error: base, 2×base, 4×base. */
+  retryBaseMs: number;
+  /** Retries of one request (5xx, network errors, 429) before giving up. */
+  maxRetries: number;
+  /** The longest a 429 may make us wait in place; longer, and the job retries later. */
+  maxRateLimitWaitMs: number;
+}
+
+export interface JsonRequest {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Sent as is (the caller sets the content type). */
+  body?: string;
+  signal: AbortSignal;
+  /**
+   * The origin the connection was configured with. Requests, redirects and pagination links
+   * elsewhere are refused: a provider's answer must not steer us to another host.
+   */
+  origin: string;
+  /** Names the provider in error messages: "Okta answered 401 …". */
+  provider: string;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+const MAX_REDIRECTS = 3;
+
+/**
+ * The HTTP client every provider uses: per-request timeout, caller's AbortSignal, SSRF guard
+ * on the resolved address, same-origin redirects, 429 handled by waiting for the provider's
+ * reset time, transient failures retried with backoff, and errors classified for the queue.
+ */
+export class ProviderHttpClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: ProviderHttpOptions) {
+    this.agent = new Agent({
+      connect: { lookup: guardedLookup(options.allowPrivateNetworks) },
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  /** Nest calls this on shutdown: idle keep-alive sockets are closed. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close();
+  }
+
+  async json(url: string, init: JsonRequest): Promise<JsonResponse> {
+    let target = this.checkTarget(url, init);
+    let redirects = 0;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(target, init);
+      if (outcome.kind === 'done') return outcome.response;
+      if (outcome.kind === 'redirect') {
+        if (++redirects > MAX_REDIRECTS) {
+          throw new ProviderError('config', `${init.provider} redirected too many times`);
+        }
+        target = this.checkTarget(new URL(outcome.location, target).toString(), init);
+        attempt--;
+        continue;
+      }
+      const waitMs = outcome.waitMs ?? this.options.retryBaseMs * 2 ** attempt;
+      if (attempt >= this.options.maxRetries || waitMs > this.options.maxRateLimitWaitMs) {
+        throw outcome.error;
+      }
+      await sleep(waitMs, undefined, { signal: init.signal });
+    }
+  }
+
+  private checkTarget(url: string, init: JsonRequest): string {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ProviderError('config', `${init.provider} gave an invalid URL`);
+    }
+    if (parsed.origin !== new URL(init.origin).origin) {
+      throw new ProviderError(
+        'config',
+        `${init.provider} pointed to ${parsed.origin}, outside the configured ${init.origin}`,
+      );
+    }
+    const problem = providerUrlProblem(parsed.toString(), this.options.allowPrivateNetworks);
+    if (problem) throw new ProviderError('config', `${init.provider} URL ${problem}`);
+    return parsed.toString();
+  }
+
+  private async attempt(url: string, init: JsonRequest): Promise<Outcome> {
+    const signal = AbortSignal.any([init.signal, AbortSignal.timeout(this.options.timeoutMs)]);
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        method: init.method ?? 'GET',
+        headers: { accept: 'application/json', ...init.headers },
+        body: init.body,
+        signal,
+        dispatcher: this.agent,
+      });
+    } catch (error) {
+      return this.networkFailure(error, init);
+    }
+    const { statusCode: status, headers } = response;
+
+    if (status >= 300 && status < 400 && typeof headers.location === 'string') {
+      await response.body.dump();
+      return { kind: 'redirect', location: headers.location };
+    }
+    const text = await response.body.text().catch((error: unknown) => {
+      if (init.signal.aborted) throw error;
+      return undefined;
+    });
+    if (text === undefined) {
+      return retry(new ProviderError('transient', `${init.provider} response was cut off`));
+    }
+    if (status === 429) {
+      const waitMs = rateLimitWaitMs(headers);
+      const when = waitMs === undefined ? '' : `; it resets in ${Math.ceil(waitMs / 1000)} s`;
+      const message = `${init.provider} rate limit reached (429)${when}`;
+      return retry(new ProviderError('transient', message, waitMs), waitMs);
+    }
+    if (status >= 500) {
+      const waitMs = rateLimitWaitMs(headers);
+      const message = `${init.provider} answered ${status}${detailOf(text)}`;
+      return retry(new ProviderError('transient', message, waitMs), waitMs);
+    }
+    if (status === 401 || status === 403) {
+      throw new ProviderError(
+        'auth',
+        `${init.provider} refused the credentials (${status})${detailOf(text)}`,
+      );
+    }
+    if (status >= 400) {
+      throw new ProviderError('config', `${init.provider} answered ${status}${detailOf(text)}`);
+    }
+    try {
+      return { kind: 'done', response: { status, headers, body: text ? JSON.parse(text) : null } };
+    } catch {
+      return retry(
+        new ProviderError('transient', `${init.provider} sent a response that is not JSON`),
+      );
+    }
+  }
+
+  private networkFailure(error: unknown, init: JsonRequest): Outcome {
+    if (init.signal.aborted) throw error;
+    const cause = findProviderError(error);
+    if (cause) throw cause;
+    const timedOut = (error as Error).name === 'TimeoutError';
+    const reason = timedOut
+      ? `did not answer within ${this.options.timeoutMs} ms`
+      : `could not be reached (${networkReason(error)})`;
+    return retry(new ProviderError('transient', `${init.provider} ${reason}`));
+  }
+}
+
+/** `waitMs` undefined: the usual exponential backoff. */
+type Outcome =
+  | { kind: 'done'; response: JsonResponse }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'retry'; error: ProviderError; waitMs?: number };
+
+const retry = (error: ProviderError, waitMs?: number): Outcome => ({
+  kind: 'retry',
+  error,
+  waitMs,
+});
+
+/**
+ * How long a throttled provider asks us to wait: `Retry-After` (seconds or an HTTP date) or
+ * Okta's `X-Rate-Limit-Reset` (epoch seconds of the window's end).
+ */
+export function rateLimitWaitMs(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): number | undefined {
+  const retryAfter = headerValue(headers['retry-after']);
+  if (retryAfter !== undefined) {
+    if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const reset = headerValue(headers['x-rate-limit-reset']);
+  if (reset !== undefined && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
+  return undefined;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return (Array.isArray(value) ? value[0] : value)?.trim();
+}
+
+/** The provider's own words about an error, from the usual JSON error shapes. */
+function detailOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const error = body.error as Record<string, unknown> | string | undefined;
+    const detail =
+      body.errorSummary ??
+      body.error_description ??
+      (typeof error === 'object' ? error?.message : error) ??
+      body.message;
+    return typeof detail === 'string' && detail ? `: ${detail.slice(0, 300)}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function networkReason(error: unknown): string {
+  const err = error as { code?: string; cause?: { code?: string; message?: string } };
+  return err.cause?.code ?? err.code ?? err.cause?.message ?? String(error);
+}
+
+function findProviderError(error: unknown): ProviderError | undefined {
+  for (let e = error as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof ProviderError) return e;
+  }
+  return undefined;
+}
+
+/**
+ * DNS lookup that refuses loopback/private/link-local answers: checked on the address we
+ * actually connect to, so a hostname that resolves (or is rebound) to an internal address
+ * is refused too.
+ */
+function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      const internal = addresses.find((a) => isPrivateAddress(a.address));
+      if (internal && !allowPrivate) {
+        const refused = new ProviderError(
+          'config',
+          `${hostname} resolves to ${internal.address}, a loopback or private address ` +
+            '(allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)',
+        );
+        return callback(refused as NodeJS.ErrnoException, '', 0);
+      }
+      if (options.all) return (callback as unknown as AllCallback)(null, addresses);
+      return callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+type AllCallback = (error: null, addresses: LookupAddress[]) => void;

@@ -1,0 +1,81 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, type FindOptionsWhere, type Repository } from 'typeorm';
+import type { ListEmployeesQuery } from './dto/list-employees.dto.js';
+import { Employee } from './employee.entity.js';
+
+export interface EmployeeView {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  department: string | null;
+  title: string | null;
+  active: boolean;
+  mfaEnabled: boolean | null;
+  connectionId: string | null;
+  externalId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  deactivatedAt: Date | null;
+}
+
+const DEFAULT_LIMIT = 100;
+
+@Injectable()
+export class EmployeesService {
+  constructor(@InjectRepository(Employee) private readonly employees: Repository<Employee>) {}
+
+  /** Keyset pagination in email order (unique per company): stable under concurrent writes. */
+  async list(
+    companyId: string,
+    query: ListEmployeesQuery,
+  ): Promise<{ items: EmployeeView[]; nextCursor: string | null }> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const where: FindOptionsWhere<Employee> = { companyId };
+    if (query.active !== undefined) where.active = query.active;
+    if (query.connectionId) where.sourceConnectionId = query.connectionId;
+    if (query.cursor !== undefined) where.email = MoreThan(decodeCursor(query.cursor));
+    if (query.email !== undefined) {
+      const email = query.email.trim().toLowerCase();
+      // An exact email and a cursor together: the cursor can only move past it.
+      if (query.cursor !== undefined && !(email > decodeCursor(query.cursor))) {
+        return { items: [], nextCursor: null };
+      }
+      where.email = email;
+    }
+    const rows = await this.employees.find({ where, order: { email: 'ASC' }, take: limit + 1 });
+    const page = rows.slice(0, limit);
+    const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1].email) : null;
+    return { items: page.map(toView), nextCursor };
+  }
+}
+
+function encodeCursor(email: string): string {
+  return Buffer.from(email, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const email = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!email || encodeCursor(email) !== cursor) throw new BadRequestException('cursor is invalid');
+  return email;
+}
+
+function toView(row: Employee): EmployeeView {
+  return {
+    id: row.id,
+    email: row.email,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    // '' is how a sync stores "the directory says empty"; the API shows it as no value.
+    department: row.department || null,
+    title: row.title || null,
+    active: row.active,
+    mfaEnabled: row.mfaEnabled,
+    connectionId: row.sourceConnectionId,
+    externalId: row.externalId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deactivatedAt: row.deactivatedAt,
+  };
+}
