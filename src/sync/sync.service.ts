@@ -26,6 +26,7 @@ export class MassDeprovisionError extends Error {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const WRITE_BATCH = 1000;
 
 /**
  * One sync run: stream the provider's pages into the roster, one set-based statement per
@@ -64,25 +65,29 @@ export class SyncService {
         deactivated: 0,
         skipped: 0,
       };
+      // Pages are gathered into batches of about WRITE_BATCH users: one statement per batch
+      // costs far less than one per 200-user page, and memory stays bounded all the same.
+      const batch = new Map<string, RosterUser>();
+      const flush = async () => {
+        const counts = await writer.writePage([...batch.values()]);
+        batch.clear();
+        stats.created += counts.created;
+        stats.updated += counts.updated;
+        stats.unchanged += counts.unchanged;
+      };
       for await (const page of prefetchOne(provider.pages(connection.config, signal))) {
         signal.throwIfAborted();
-        const { users, skipped } = normalisePage(page);
         stats.fetched += page.length;
-        stats.skipped += skipped;
-        if (users.length) {
-          const counts = await writer.writePage(users);
-          stats.created += counts.created;
-          stats.updated += counts.updated;
-          stats.unchanged += counts.unchanged;
-        }
+        stats.skipped += addToBatch(batch, page);
+        if (batch.size >= WRITE_BATCH) await flush();
       }
+      if (batch.size) await flush();
       signal.throwIfAborted();
       stats.deactivated = await this.deprovision(writer, activeBefore, stats, {
         thresholdPercent: connection.deprovisionThresholdPercent,
         connectionId,
         allow: options.allowMassDeprovision === true,
       });
-      await writer.end();
       await this.directory.recordSyncSuccess(connectionId, stats.fetched - stats.skipped);
       this.logger.log(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return stats;
@@ -90,6 +95,7 @@ export class SyncService {
       await this.directory.recordSyncFailure(connectionId, describe(error));
       throw error;
     } finally {
+      await writer.end().catch(() => undefined);
       await db.release();
     }
   }
@@ -125,17 +131,19 @@ export class SyncService {
   }
 }
 
-/** Usable users of a page (trimmed, lower-cased, one per email); the rest are skipped. */
-function normalisePage(page: DirectoryUser[]): { users: RosterUser[]; skipped: number } {
-  const byEmail = new Map<string, RosterUser>();
+/**
+ * Adds a page's usable users to the batch (trimmed, lower-cased, one per email: a later
+ * duplicate is skipped); returns how many were skipped.
+ */
+function addToBatch(batch: Map<string, RosterUser>, page: DirectoryUser[]): number {
   let skipped = 0;
   for (const user of page) {
     const email = typeof user?.email === 'string' ? user.email.trim().toLowerCase() : '';
-    if (!EMAIL.test(email) || email.length > 320 || byEmail.has(email)) {
+    if (!EMAIL.test(email) || email.length > 320 || batch.has(email)) {
       skipped++;
       continue;
     }
-    byEmail.set(email, {
+    batch.set(email, {
       email,
       externalId: user.externalId || null,
       firstName: user.firstName ?? null,
@@ -146,7 +154,7 @@ function normalisePage(page: DirectoryUser[]): { users: RosterUser[]; skipped: n
       mfaEnabled: user.mfaEnabled ?? null,
     });
   }
-  return { users: [...byEmail.values()], skipped };
+  return skipped;
 }
 
 /**

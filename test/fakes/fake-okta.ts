@@ -122,8 +122,11 @@ export class FakeOkta {
       this.error(res, 401, 'E0000011', 'Invalid token provided');
       return true;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(fault.rawBody);
-    return true;
+    if ('rawBody' in fault) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(fault.rawBody);
+      return true;
+    }
+    return false;
   }
 
   private error(res: ServerResponse, status: number, code: string, summary: string): void {

@@ -248,7 +248,7 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
           `${hostname} resolves to ${internal.address}, a loopback or private address ` +
             '(allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)',
         );
-        return callback(refused as NodeJS.ErrnoException, '', 0);
+        return callback(refused, '', 0);
       }
       if (options.all) return (callback as unknown as AllCallback)(null, addresses);
       return callback(null, addresses[0].address, addresses[0].family);

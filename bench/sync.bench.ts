@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { AppModule } from '../src/app.module.js';
+import { CompaniesService } from '../src/companies/companies.service.js';
+import { parseConfig } from '../src/config/config.schema.js';
+import { DirectoryService } from '../src/directory/directory.service.js';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { runMigrations } from '../src/database/migrate.js';
+import { SyncService } from '../src/sync/sync.service.js';
+
+/**
+ * npm run bench:sync [-- N]: N users (default 100,000; 200 a page) from a fake Okta in its
+ * own process, synced into a fresh database twice (first sync, then a no-change re-sync).
+ * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary folder.
+ */
+const count = Number(process.argv[2] ?? 100_000);
+
+const okta = spawn(process.execPath, ['dist/test/fakes/fake-okta-process.js', String(count)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const [firstLine] = (await once(okta.stdout, 'data')) as [Buffer];
+const oktaUrl = firstLine.toString().trim();
+
+let dataDir: string | undefined;
+let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+let adminUrl = process.env.DATABASE_URL;
+if (!adminUrl) {
+  dataDir = await mkdtemp(join(tmpdir(), 'directory-sync-bench-'));
+  server = await startEmbeddedPostgres(dataDir, () => {});
+  adminUrl = server.adminUrl;
+}
+const dbName = `ds_bench_${Date.now()}`;
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${dbName}`);
+const url = new URL(adminUrl);
+url.pathname = `/${dbName}`;
+await runMigrations(url.toString());
+
+const config = parseConfig({
+  ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
+  LOG_LEVEL: 'error',
+});
+const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url.toString()), {
+  logger: ['error'],
+});
+try {
+  const { company } = await app.get(CompaniesService).create('Bench');
+  const connection = await app.get(DirectoryService).create(company.id, {
+    name: 'Okta',
+    type: 'okta',
+    config: { orgUrl: oktaUrl, apiToken: 'bench-token' },
+  });
+  for (const label of ['first sync', 're-sync (no change)']) {
+    const started = process.hrtime.bigint();
+    const stats = await app
+      .get(SyncService)
+      .run(company.id, connection.id, new AbortController().signal);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const peakMb = process.resourceUsage().maxRSS / 1024;
+    console.log(
+      `sync: ${count} users in ${seconds.toFixed(2)} s (${Math.round(count / seconds)} rows/s), ` +
+        `peak RSS ${peakMb.toFixed(0)} MB — ${label}: ${JSON.stringify(stats)}`,
+    );
+  }
+} finally {
+  await app.close();
+  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
+  await admin.end();
+  okta.kill('SIGTERM');
+  await server?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}
