@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
-import type { Response } from 'supertest';
 import {
   bearer,
   createCompany,
@@ -9,6 +7,7 @@ import {
   type TestApp,
   type TestCompany,
 } from './support/test-app.js';
+import { expectError } from './support/errors.js';
 
 /** POST / GET /api/api-keys and DELETE /api/api-keys/:id: keys are shown once, stored hashed. */
 
@@ -30,26 +29,6 @@ interface ListedKey {
   prefix: string;
   lastUsedAt: string | null;
   createdAt: string;
-}
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  fields?: { field: string; message: string }[];
-}
-
-function expectError(res: Response, status: number, opts: { fields?: boolean } = {}): ErrorBody {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.body as ErrorBody;
-  const keys = opts.fields
-    ? ['error', 'fields', 'message', 'statusCode']
-    : ['error', 'message', 'statusCode'];
-  expect(Object.keys(body).sort()).toEqual(keys);
-  expect(body.statusCode).toBe(status);
-  expect(body.error).toBe(STATUS_CODES[status]);
-  expect(typeof body.message).toBe('string');
-  return body;
 }
 
 let t: TestApp;

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
-import type { Response } from 'supertest';
 import {
   bearer,
   createCompany,
@@ -11,6 +9,7 @@ import {
   type TestApp,
   type TestCompany,
 } from './support/test-app.js';
+import { expectError } from './support/errors.js';
 
 /**
  * The 401 / 403 / 404 / 400 matrix of every company route: who may call what, and that a
@@ -53,29 +52,6 @@ const ID_ROUTES = ROUTES.filter((r) => r.path.includes(':id'));
 const WRITE_ROUTES = ROUTES.filter((r) => r.write);
 const READ_ROUTES = ROUTES.filter((r) => !r.write);
 const label = (r: Route) => `${r.method.toUpperCase()} ${r.path}`;
-
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  fields?: { field: string; message: string }[];
-}
-
-/** The one error shape: exactly {statusCode, error, message} (+ `fields` on validation). */
-function expectError(res: Response, status: number, opts: { fields?: boolean } = {}): ErrorBody {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.body as ErrorBody;
-  const keys = opts.fields
-    ? ['error', 'fields', 'message', 'statusCode']
-    : ['error', 'message', 'statusCode'];
-  expect(Object.keys(body).sort()).toEqual(keys);
-  expect(body.statusCode).toBe(status);
-  expect(body.error).toBe(STATUS_CODES[status]);
-  expect(typeof body.message).toBe('string');
-  expect(body.message.length).toBeGreaterThan(0);
-  return body;
-}
 
 let t: TestApp;
 let a: TestCompany;

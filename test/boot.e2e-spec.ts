@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { TEST_ENCRYPTION_KEY } from './support/test-app.js';
+import { freePort } from '../src/common/free-port.js';
 
 /** `npm test` builds first (pretest): this is the real entry point `npm start` runs. */
 const MAIN = resolve('dist/src/main.js');
@@ -59,19 +59,6 @@ async function exitWithin(running: Running, ms: number): Promise<Exit> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error()),
-      );
-    });
-  });
 }
 
 describe('a bad configuration stops the process with one line and exit code 1', () => {

@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { STATUS_CODES } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Response } from 'supertest';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import {
   bearer,
@@ -16,6 +14,7 @@ import {
   TEST_ENCRYPTION_KEY,
   type TestApp,
 } from './support/test-app.js';
+import { expectError } from './support/errors.js';
 
 /** POST /api/admin/companies (platform operators) and its CLI twin, `company:create`. */
 
@@ -25,27 +24,6 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 interface CreatedCompany {
   company: { id: string; name: string; createdAt: string };
   apiKey: { id: string; key: string; role: string };
-}
-
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  fields?: { field: string; message: string }[];
-}
-
-function expectError(res: Response, status: number, opts: { fields?: boolean } = {}): ErrorBody {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.body as ErrorBody;
-  const keys = opts.fields
-    ? ['error', 'fields', 'message', 'statusCode']
-    : ['error', 'message', 'statusCode'];
-  expect(Object.keys(body).sort()).toEqual(keys);
-  expect(body.statusCode).toBe(status);
-  expect(body.error).toBe(STATUS_CODES[status]);
-  expect(typeof body.message).toBe('string');
-  return body;
 }
 
 /** The exact shape of a creation result, from the API or from the CLI. */
