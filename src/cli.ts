@@ -18,9 +18,16 @@ async function main(argv: string[]): Promise<void> {
   const log = (message: string) => process.stderr.write(`${message}\n`);
 
   if (command === 'company:create') {
-    const { values } = parseArgs({ args: rest, options: { name: { type: 'string' } } });
-    const name = values.name?.trim();
-    if (!name || name.length > 200) fail('company:create needs --name (1 to 200 characters)');
+    const usage = 'usage: npm run cli -- company:create --name <name>';
+    let name: string | undefined;
+    try {
+      name = parseArgs({ args: rest, options: { name: { type: 'string' } } }).values.name?.trim();
+    } catch (error) {
+      fail(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    }
+    if (!name || name.length > 200) {
+      fail(`company:create needs --name (1 to 200 characters)\n${usage}`);
+    }
     await withDatabase(config, log, async (url) => {
       const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url), {
         logger: false,

@@ -34,7 +34,7 @@ export class ApiKeysService {
       manager.getRepository(ApiKey).create({
         id: randomUUID(),
         companyId,
-        name,
+        name: name.trim(),
         role,
         keyHash: hash,
         prefix,
@@ -56,19 +56,19 @@ export class ApiKeysService {
   /** Revokes at once. The company's last admin key cannot go: nobody could manage it then. */
   async revoke(companyId: string, id: string): Promise<void> {
     await this.keys.manager.transaction(async (tx) => {
+      // A company's revocations take turns, with the company row as the lock: two admin keys
+      // revoking each other at once can neither both pass the last-admin check nor deadlock
+      // (locking the key rows themselves did, in opposite orders). NO KEY UPDATE does not
+      // block inserts that reference the company.
+      await tx.query('SELECT 1 FROM company WHERE id = $1 FOR NO KEY UPDATE', [companyId]);
       const repo = tx.getRepository(ApiKey);
-      const key = await repo.findOne({
-        where: { id, companyId, revokedAt: IsNull() },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const key = await repo.findOne({ where: { id, companyId, revokedAt: IsNull() } });
       if (!key) throw new NotFoundException('API key not found');
       if (key.role === 'admin') {
-        // Lock the company's admin keys so two concurrent revokes cannot remove the last two.
-        const admins = await repo.find({
+        const admins = await repo.count({
           where: { companyId, role: 'admin', revokedAt: IsNull() },
-          lock: { mode: 'pessimistic_write' },
         });
-        if (admins.length <= 1) {
+        if (admins <= 1) {
           throw new ConflictException('the last admin key of a company cannot be revoked');
         }
       }

@@ -26,10 +26,26 @@ export function validateConnectionConfig(
   }
   const instance = plainToInstance(spec.dto, raw);
   const problems: FieldError[] = flattenValidationErrors(
-    validateSync(instance, { whitelist: true, forbidNonWhitelisted: true }),
+    // forbidUnknownValues off: raw is a plain object (checked above), and ScimConfig has no
+    // decorated fields, which class-validator would otherwise reject as an "unknown value".
+    validateSync(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: false,
+    }),
     'config',
   );
   const config = raw as ProviderConfig;
+  for (const field of spec.secrets) {
+    // Only reachable on create (PATCH keeps the stored secret for the mask): a UI that
+    // echoes a masked value into a new connection must not store the mask as the secret.
+    if (config[field] === MASK) {
+      problems.push({
+        field: `config.${field}`,
+        message: `config.${field} must be the secret itself, not ${MASK}`,
+      });
+    }
+  }
   for (const field of spec.urls) {
     const value = config[field];
     if (typeof value !== 'string' || problems.some((p) => p.field === `config.${field}`)) continue;

@@ -47,12 +47,20 @@ export function isPrivateAddress(address: string): boolean {
  * resolved address again on every request.
  */
 export function providerUrlProblem(url: string, allowPrivate: boolean): string | undefined {
+  let parsed: URL;
+  let host: string;
+  try {
+    parsed = new URL(url);
+    // Non-http schemes (ldap:) keep the host as written; parsing it as an https host applies
+    // the same IPv4 normalisation the resolver does (2130706433, 0x7f.1 -> 127.0.0.1).
+    host = new URL(`https://${parsed.host}`).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return 'must be a valid URL';
+  }
   if (allowPrivate) return undefined;
-  const parsed = new URL(url);
   if (parsed.protocol === 'http:') {
     return 'must use https (plain http is allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)';
   }
-  const host = parsed.hostname.toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host)) {
     return 'points to a loopback or private address (allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)';
   }

@@ -1,8 +1,11 @@
-import { IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { IsName } from '../../common/is-name.js';
 import { CONNECTION_TYPES, type ConnectionType } from '../connection-types.js';
 
 const YEAR_IN_MINUTES = 525_600;
+
+/** May be left out, but not sent as null (unlike @IsOptional, which lets null through). */
+const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
 
 /** Fields a connection has whatever its type; `config` is validated per type by the service. */
 class ConnectionSettingsDto {
@@ -13,19 +16,19 @@ class ConnectionSettingsDto {
   @Max(YEAR_IN_MINUTES)
   syncIntervalMinutes?: number | null;
 
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(10)
   maxAttempts?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(100)
   deprovisionThresholdPercent?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   config?: Record<string, unknown>;
 }
@@ -40,7 +43,7 @@ export class CreateConnectionDto extends ConnectionSettingsDto {
 
 /** The type of a connection cannot change; everything else can. */
 export class UpdateConnectionDto extends ConnectionSettingsDto {
-  @IsOptional()
+  @IsOmittable()
   @IsName()
   name?: string;
 }

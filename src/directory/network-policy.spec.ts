@@ -1,0 +1,94 @@
+import { describe, expect, it } from '@jest/globals';
+import { isPrivateAddress, providerUrlProblem } from './network-policy.js';
+
+describe('isPrivateAddress', () => {
+  it.each([
+    '127.0.0.1',
+    '127.255.255.254',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::',
+    '::1',
+    '[::1]',
+    'fe80::1',
+    'fd00::1',
+    'fc00::1',
+    '::ffff:127.0.0.1',
+    '::ffff:10.0.0.1',
+    '::ffff:7f00:1',
+  ])('%s is private', (address) => {
+    expect(isPrivateAddress(address)).toBe(true);
+  });
+
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])(
+    '%s is public',
+    (address) => {
+      expect(isPrivateAddress(address)).toBe(false);
+    },
+  );
+
+  it('is false for host names (they are checked when resolved)', () => {
+    expect(isPrivateAddress('acme.okta.com')).toBe(false);
+  });
+});
+
+describe('providerUrlProblem', () => {
+  const PRIVATE_NETWORKS = /DIRECTORY_ALLOW_PRIVATE_NETWORKS=true/;
+
+  it.each([
+    'https://acme.okta.com',
+    'https://graph.microsoft.com/v1.0',
+    'https://8.8.8.8',
+    'https://[2606:4700::1111]',
+    'ldaps://ldap.acme.com:636',
+  ])('allows %s', (url) => {
+    expect(providerUrlProblem(url, false)).toBeUndefined();
+  });
+
+  it('refuses plain http', () => {
+    const problem = providerUrlProblem('http://acme.okta.com', false);
+    expect(problem).toMatch(/must use https/);
+    expect(problem).toMatch(PRIVATE_NETWORKS);
+  });
+
+  it.each([
+    'https://127.0.0.1',
+    'https://localhost',
+    'https://LOCALHOST:8443',
+    'https://api.localhost',
+    'https://localhost.',
+    'https://10.0.0.5',
+    'https://192.168.0.10/path',
+    'https://169.254.169.254/latest/meta-data',
+    'https://[::1]',
+    'https://[::ffff:127.0.0.1]',
+    'https://[fd12::1]',
+    'https://0.0.0.0',
+    // IPv4 spellings the URL parser normalises to 127.0.0.1
+    'https://2130706433',
+    'https://0x7f.0.0.1',
+    'https://127.1',
+    'ldap://localhost',
+    'ldaps://127.0.0.1:636',
+    'ldap://2130706433',
+  ])('refuses %s', (url) => {
+    const problem = providerUrlProblem(url, false);
+    expect(problem).toMatch(/loopback or private/);
+    expect(problem).toMatch(PRIVATE_NETWORKS);
+  });
+
+  it('reports a URL it cannot parse instead of throwing', () => {
+    expect(providerUrlProblem('https://a:b:c', false)).toMatch(/valid URL/);
+  });
+
+  it('allows everything when DIRECTORY_ALLOW_PRIVATE_NETWORKS=true', () => {
+    for (const url of ['http://127.0.0.1:8080', 'https://localhost', 'http://10.0.0.5']) {
+      expect(providerUrlProblem(url, true)).toBeUndefined();
+    }
+  });
+});
