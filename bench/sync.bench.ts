@@ -47,6 +47,7 @@ const config = parseConfig({
   ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
   LOG_LEVEL: 'error',
+  ROLE: 'api',
 });
 const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url.toString()), {
   logger: ['error'],

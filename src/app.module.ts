@@ -5,6 +5,7 @@ import {
   type NestModule,
 } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
@@ -17,6 +18,8 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { DirectoryModule } from './directory/directory.module.js';
 import { EmployeesModule } from './employees/employees.module.js';
 import { HealthModule } from './health/health.module.js';
+import { SchedulerModule } from './scheduler/scheduler.module.js';
+import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
 
 @Module({})
@@ -33,6 +36,9 @@ export class AppModule implements NestModule {
         DirectoryModule,
         EmployeesModule,
         SyncModule,
+        SyncJobsModule,
+        ScheduleModule.forRoot(),
+        SchedulerModule,
         HealthModule,
       ],
       providers: [

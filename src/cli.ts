@@ -29,9 +29,11 @@ async function main(argv: string[]): Promise<void> {
       fail(`company:create needs --name (1 to 200 characters)\n${usage}`);
     }
     await withDatabase(config, log, async (url) => {
-      const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url), {
-        logger: false,
-      });
+      // role api: a one-off command must not start claiming sync jobs.
+      const app = await NestFactory.createApplicationContext(
+        AppModule.forRoot({ ...config, role: 'api' }, url),
+        { logger: false },
+      );
       try {
         const created = await app.get(CompaniesService).create(name);
         process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);

@@ -101,11 +101,11 @@ describe('POST /api/api-keys', () => {
       plaintexts.push(created.key);
       expect(created).toEqual(
         expect.objectContaining({
-          id: expect.stringMatching(UUID) as string,
+          id: expect.stringMatching(UUID) as unknown,
           name: `${role} for CI`,
           role,
-          key: expect.stringMatching(/^dsk_/) as string,
-          createdAt: expect.any(String) as string,
+          key: expect.stringMatching(/^dsk_/) as unknown,
+          createdAt: expect.any(String) as unknown,
         }),
       );
       expect(created).not.toHaveProperty('keyHash');
@@ -246,7 +246,7 @@ describe('GET /api/api-keys', () => {
       id: acmeViewer.id,
       name: 'dashboard',
       role: 'viewer',
-      prefix: expect.any(String) as string,
+      prefix: expect.any(String) as unknown,
       lastUsedAt: null,
       createdAt: acmeViewer.createdAt,
     });

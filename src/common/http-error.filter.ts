@@ -9,6 +9,7 @@ import {
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { RequestWithId } from './request-id.js';
+import { TooManyRequestsException } from './too-many-requests.js';
 import { ValidationFailedException, type FieldError } from './validation.js';
 
 export interface ErrorBody {
@@ -33,6 +34,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
+    if (exception instanceof TooManyRequestsException) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     response.status(body.statusCode).json(body);
   }
 

@@ -1,13 +1,15 @@
 import type { DataSourceOptions } from 'typeorm';
 import { Foundation1764360000000 } from '../../migrations/1764360000000-Foundation.js';
 import { Employees1764400000000 } from '../../migrations/1764400000000-Employees.js';
+import { SyncJobs1764450000000 } from '../../migrations/1764450000000-SyncJobs.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
 import { Employee } from '../employees/employee.entity.js';
+import { SyncJob } from '../sync-jobs/sync-job.entity.js';
 
-export const ENTITIES = [Company, ApiKey, DirectoryConnection, Employee];
-export const MIGRATIONS = [Foundation1764360000000, Employees1764400000000];
+export const ENTITIES = [Company, ApiKey, DirectoryConnection, Employee, SyncJob];
+export const MIGRATIONS = [Foundation1764360000000, Employees1764400000000, SyncJobs1764450000000];
 
 /**
  * The one DataSource definition, used by the app (TypeOrmModule), the CLI, the tests and

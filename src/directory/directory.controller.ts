@@ -1,6 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { CurrentCompany } from '../auth/decorators.js';
 import { UuidParam } from '../common/uuid-param.js';
+import { TriggerSyncDto } from '../sync-jobs/dto/sync-job.dto.js';
+import { acceptedJob } from '../sync-jobs/sync-jobs.controller.js';
 import { DirectoryService } from './directory.service.js';
 import { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto.js';
 
@@ -36,6 +39,18 @@ export class DirectoryController {
   @HttpCode(200)
   test(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return this.directory.test(companyId, id);
+  }
+
+  /** 202: the sync runs in the background; watch it at the `Location`. */
+  @Post(':id/sync')
+  @HttpCode(202)
+  async sync(
+    @CurrentCompany() companyId: string,
+    @UuidParam() id: string,
+    @Body() body: TriggerSyncDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return acceptedJob(res, await this.directory.triggerSync(companyId, id, body));
   }
 
   @Delete(':id')

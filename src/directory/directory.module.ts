@@ -6,13 +6,14 @@ import { ConfigCrypto } from './config-crypto.js';
 import { DirectoryConnection } from './directory-connection.entity.js';
 import { DirectoryController } from './directory.controller.js';
 import { DirectoryService } from './directory.service.js';
+import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { OktaProvider } from './providers/okta.provider.js';
 import { ProviderHttpClient } from './providers/provider-http-client.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([DirectoryConnection])],
+  imports: [TypeOrmModule.forFeature([DirectoryConnection]), SyncJobsModule],
   controllers: [DirectoryController],
   providers: [
     DirectoryService,

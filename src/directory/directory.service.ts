@@ -1,10 +1,12 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { generateToken } from '../auth/secret-token.js';
 import type { AppConfig } from '../config/config.schema.js';
+import { SyncJobService, type EnqueueResult } from '../sync-jobs/sync-job.service.js';
+import { TriggerRateLimit } from '../sync-jobs/trigger-rate-limit.js';
 import {
   maskSecrets,
   mergeConfigPatch,
@@ -54,6 +56,8 @@ export class DirectoryService {
     @Inject(ConfigCrypto) private readonly crypto: ConfigCrypto,
     private readonly config: ConfigService<AppConfig, true>,
     @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
+    private readonly jobs: SyncJobService,
+    private readonly rateLimit: TriggerRateLimit,
   ) {}
 
   private get allowPrivateNetworks(): boolean {
@@ -158,9 +162,32 @@ export class DirectoryService {
     await this.connections.update({ id }, { status: 'ERROR', lastError: message.slice(0, 2000) });
   }
 
+  /**
+   * Enqueues a manual sync. scim connections are pushed to and have nothing to pull (409).
+   */
+  async triggerSync(
+    companyId: string,
+    id: string,
+    options: { allowMassDeprovision?: boolean },
+  ): Promise<EnqueueResult> {
+    const row = await this.find(companyId, id);
+    if (row.type === 'scim') {
+      throw new ConflictException(
+        'scim connections are pushed to by the IdP; there is nothing to sync',
+      );
+    }
+    await this.rateLimit.consume(companyId);
+    return this.jobs.enqueue(row, 'manual', options);
+  }
+
+  /** Its waiting jobs are cancelled and a running one is asked to stop; the jobs stay listed. */
   async remove(companyId: string, id: string): Promise<void> {
-    const result = await this.connections.delete({ id, companyId });
-    if (!result.affected) throw notFound();
+    await this.connections.manager.transaction(async (tx) => {
+      // Cancel first: the delete then detaches the jobs (connection_id SET NULL).
+      await this.jobs.cancelForConnection(tx, id, companyId);
+      const result = await tx.getRepository(DirectoryConnection).delete({ id, companyId });
+      if (!result.affected) throw notFound();
+    });
   }
 
   /** Company-scoped lookup: another company's connection is exactly as absent as a missing one. */

@@ -92,7 +92,8 @@ export class SyncService {
       this.logger.log(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return stats;
     } catch (error) {
-      await this.directory.recordSyncFailure(connectionId, describe(error));
+      // A run stopped on purpose (cancelled, shutting down) did not fail.
+      if (!signal.aborted) await this.directory.recordSyncFailure(connectionId, describe(error));
       throw error;
     } finally {
       await writer.end().catch(() => undefined);
@@ -180,6 +181,5 @@ async function* prefetchOne<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 
 function describe(error: unknown): string {
   if (error instanceof ProviderError || error instanceof MassDeprovisionError) return error.message;
-  if ((error as Error)?.name === 'AbortError') return 'the sync was aborted';
   return `sync failed: ${error instanceof Error ? error.message : String(error)}`;
 }

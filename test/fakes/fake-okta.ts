@@ -16,6 +16,7 @@ export type Fault =
   | { status: 401 };
 
 export interface FakeOktaOptions {
+  /** The API token it accepts; the string `any` accepts every token (one fake, many orgs). */
   token?: string;
   /** The whole directory, or a function producing user i of `count` (for large benchmarks). */
   users: OktaUserJson[] | { count: number; user: (index: number) => OktaUserJson };
@@ -27,6 +28,13 @@ export interface FakeOktaOptions {
  */
 export class FakeOkta {
   readonly requests: { url: string; authorization?: string }[] = [];
+  /** Requests being answered right now, and the most ever at once, per token. */
+  readonly inFlight = new Map<string, number>();
+  readonly maxInFlight = new Map<string, number>();
+  /** While set, page requests wait for it (a slow directory). */
+  hold?: Promise<void>;
+  /** Called as each page request arrives, with the token it carries. */
+  onRequest?: (token: string) => void;
   faults: Fault[] = [];
   /** Faults consumed when the request for this page number (0-based) arrives. */
   pageFaults = new Map<number, Fault>();
@@ -77,9 +85,24 @@ export class FakeOkta {
       authorization: req.headers.authorization,
     });
     if (url.pathname !== '/api/v1/users') return this.error(res, 404, 'E0000007', 'Not found');
-    if (req.headers.authorization !== `SSWS ${this.token}`) {
+    const token = /^SSWS (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || (this.token !== 'any' && token !== this.token)) {
       return this.error(res, 401, 'E0000011', 'Invalid token provided');
     }
+    this.onRequest?.(token);
+    const now = (this.inFlight.get(token) ?? 0) + 1;
+    this.inFlight.set(token, now);
+    this.maxInFlight.set(token, Math.max(now, this.maxInFlight.get(token) ?? 0));
+    res.on('close', () => this.inFlight.set(token, (this.inFlight.get(token) ?? 1) - 1));
+    if (this.hold) {
+      void this.hold.then(() => this.answerPage(url, res));
+      return;
+    }
+    this.answerPage(url, res);
+  }
+
+  private answerPage(url: URL, res: ServerResponse): void {
+    if (res.destroyed) return;
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 200), 200);
     const after = Number(url.searchParams.get('after') ?? 0);
     const pageNumber = Math.floor(after / limit);

@@ -16,14 +16,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real AppModule on a fresh database of its own; `env` overrides the test defaults. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+/**
+ * The real AppModule on a fresh database of its own (or on `shared`, another app's, to run
+ * two instances side by side); `env` overrides the test defaults.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  shared?: TestDatabase,
+): Promise<TestApp> {
+  const db = shared ?? (await createTestDatabase());
   const config = parseConfig({
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     PLATFORM_ADMIN_TOKEN: PLATFORM_TOKEN,
     DATA_DIR: '/nonexistent/directory-sync-tests',
     LOG_LEVEL: 'error',
+    // No background worker unless a spec asks for one (ROLE=all): specs drive the queue.
+    ROLE: 'api',
     ...env,
   });
   const app = await createApp(config, db.url, { logger: false });
@@ -35,7 +43,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     http: () => request(server),
     close: async () => {
       await app.close();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

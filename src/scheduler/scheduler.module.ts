@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
+import { SyncModule } from '../sync/sync.module.js';
+import { SyncWorker } from './sync-worker.service.js';
+
+@Module({
+  imports: [SyncModule, SyncJobsModule],
+  providers: [SyncWorker],
+  exports: [SyncWorker],
+})
+export class SchedulerModule {}

@@ -1,0 +1,198 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppConfig } from '../config/config.schema.js';
+import { JobSignals } from '../sync-jobs/job-signals.js';
+import type { SyncJob } from '../sync-jobs/sync-job.entity.js';
+import { SyncJobService } from '../sync-jobs/sync-job.service.js';
+import { TriggerRateLimit } from '../sync-jobs/trigger-rate-limit.js';
+import { SyncService } from '../sync/sync.service.js';
+import { failureVerdict } from './job-failure.js';
+
+/** Why a running job's AbortSignal fired. */
+type StopReason = 'cancelled' | 'lost' | 'shutdown';
+
+const POLL_INTERVAL = 'sync-poll';
+
+/**
+ * This process's worker: claims due jobs up to SYNC_CONCURRENCY, runs each sync with a
+ * heartbeat that extends its lease, and settles it (success, retry with backoff, failure,
+ * cancellation). The poll interval also reaps expired leases and enqueues periodic syncs.
+ * An enqueue in this process, or a finished job, triggers a claim at once.
+ */
+@Injectable()
+export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly logger = new Logger(SyncWorker.name);
+  private readonly running = new Map<string, { done: Promise<void>; stop: AbortController }>();
+  private currentTick?: Promise<void>;
+  private tickAgain = false;
+  private stopping = false;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly jobs: SyncJobService,
+    private readonly sync: SyncService,
+    private readonly signals: JobSignals,
+    private readonly rateLimit: TriggerRateLimit,
+    private readonly config: ConfigService<AppConfig, true>,
+    private readonly registry: SchedulerRegistry,
+  ) {}
+
+  /** ROLE=api serves HTTP only: no claiming, no housekeeping. */
+  onApplicationBootstrap(): void {
+    if (this.config.get('role', { infer: true }) === 'api') return;
+    const every = this.config.get('syncPollIntervalMs', { infer: true });
+    this.registry.addInterval(
+      POLL_INTERVAL,
+      setInterval(() => this.kick({ housekeeping: true }), every),
+    );
+    this.unsubscribe = this.signals.onEnqueued(() => this.kick());
+    this.kick({ housekeeping: true });
+  }
+
+  /** Stop claiming; give running jobs SHUTDOWN_GRACE_MS, then release the rest to PENDING. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    if (this.registry.doesExist('interval', POLL_INTERVAL)) {
+      this.registry.deleteInterval(POLL_INTERVAL);
+    }
+    const all = Promise.all([...this.running.values()].map((run) => run.done));
+    const grace = this.config.get('shutdownGraceMs', { infer: true });
+    // ref: false: once the jobs are done, the grace timer must not keep the process alive.
+    const graceOver = sleep(grace, false, { ref: false });
+    const finished = await Promise.race([all.then(() => true), graceOver]);
+    if (finished) return;
+    for (const run of this.running.values()) run.stop.abort('shutdown' satisfies StopReason);
+    await all;
+  }
+
+  /** Runs a tick soon; never overlapping another (a kick during a tick runs one more). */
+  kick(options: { housekeeping?: boolean } = {}): void {
+    this.tick(options).catch((error: unknown) =>
+      this.logger.error(`worker tick failed: ${String(error)}`),
+    );
+  }
+
+  /**
+   * Claims and runs jobs until the queue has nothing due, then waits for the running ones.
+   * For tests and tools that want the queue empty now rather than at the next poll.
+   */
+  async drain(): Promise<void> {
+    await this.housekeeping();
+    do {
+      await this.tick({});
+      await Promise.all([...this.running.values()].map((run) => run.done));
+    } while (
+      this.currentTick !== undefined ||
+      this.running.size > 0 ||
+      (await this.claimFreeSlots()) > 0
+    );
+  }
+
+  /**
+   * One tick at a time: a tick requested while one runs makes that one go round again, and
+   * the caller gets the running tick's promise.
+   */
+  private tick(options: { housekeeping?: boolean }): Promise<void> {
+    if (this.currentTick) {
+      this.tickAgain = true;
+      return this.currentTick;
+    }
+    this.currentTick = this.runTick(options).finally(() => (this.currentTick = undefined));
+    return this.currentTick;
+  }
+
+  private async runTick({ housekeeping = false }: { housekeeping?: boolean }): Promise<void> {
+    if (housekeeping) await this.housekeeping();
+    do {
+      this.tickAgain = false;
+    } while ((await this.claimFreeSlots()) > 0 || this.tickAgain);
+  }
+
+  private async housekeeping(): Promise<void> {
+    const reaped = await this.jobs.reapExpired();
+    if (reaped) this.logger.warn(`reaped ${reaped} job(s) whose worker stopped heartbeating`);
+    await this.jobs.enqueueDueSchedules();
+    await this.rateLimit.prune();
+  }
+
+  /** Claims up to the free slots; returns how many jobs it started. */
+  private async claimFreeSlots(): Promise<number> {
+    const free = this.config.get('syncConcurrency', { infer: true }) - this.running.size;
+    if (this.stopping || free <= 0) return 0;
+    const claimed = await this.jobs.claim(this.workerId, free);
+    for (const job of claimed) this.start(job);
+    return claimed.length;
+  }
+
+  private start(job: SyncJob): void {
+    const stop = new AbortController();
+    const done = this.process(job, stop).finally(() => {
+      this.running.delete(job.id);
+      if (!this.stopping) this.kick();
+    });
+    this.running.set(job.id, { done, stop });
+  }
+
+  private async process(job: SyncJob, stop: AbortController): Promise<void> {
+    const lease = this.config.get('syncLeaseMs', { infer: true });
+    const heartbeat = setInterval(
+      () => {
+        this.heartbeat(job, stop).catch((error: unknown) =>
+          this.logger.warn(`heartbeat of job ${job.id} failed: ${String(error)}`),
+        );
+      },
+      Math.max(Math.min(lease / 3, 2000), 5),
+    );
+    try {
+      if (!job.connectionId) throw new NotFoundException('the connection was deleted');
+      const stats = await this.sync.run(job.companyId, job.connectionId, stop.signal, {
+        allowMassDeprovision: job.allowMassDeprovision,
+      });
+      if (!(await this.jobs.complete(job.id, this.workerId, stats))) {
+        this.logger.warn(`job ${job.id} finished after its lease was taken over; result dropped`);
+      }
+    } catch (error) {
+      await this.settleFailure(job, stop.signal, error);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async heartbeat(job: SyncJob, stop: AbortController): Promise<void> {
+    if (stop.signal.aborted) return;
+    const beat = await this.jobs.heartbeat(job.id, this.workerId);
+    if (!beat.ours) stop.abort('lost' satisfies StopReason);
+    else if (beat.cancelRequested) stop.abort('cancelled' satisfies StopReason);
+  }
+
+  private async settleFailure(job: SyncJob, signal: AbortSignal, error: unknown): Promise<void> {
+    const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
+    if (reason === 'lost') {
+      this.logger.warn(`job ${job.id} was taken over by the reaper; stopped`);
+    } else if (reason === 'shutdown') {
+      await this.jobs.release(job.id, this.workerId);
+    } else if (reason === 'cancelled') {
+      await this.jobs.cancelled(job.id, this.workerId, 'cancelled');
+    } else if (error instanceof NotFoundException) {
+      await this.jobs.cancelled(job.id, this.workerId, 'the connection was deleted');
+    } else {
+      const verdict = failureVerdict(error);
+      const status = await this.jobs.fail(job, this.workerId, verdict);
+      this.logger.warn(
+        `job ${job.id} attempt ${job.attempts} failed (${status}): ${verdict.message}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { CurrentCompany } from '../auth/decorators.js';
+import { UuidParam } from '../common/uuid-param.js';
+import { ListSyncJobsQuery } from './dto/sync-job.dto.js';
+import { SyncJobService, type EnqueueResult } from './sync-job.service.js';
+import { toJobView } from './sync-job.view.js';
+
+const DEFAULT_LIMIT = 50;
+
+@Controller('api/sync-jobs')
+export class SyncJobsController {
+  constructor(private readonly jobs: SyncJobService) {}
+
+  @Get()
+  async list(@CurrentCompany() companyId: string, @Query() query: ListSyncJobsQuery) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.jobs.list(companyId, { ...query, limit: limit + 1 });
+    const items = rows.slice(0, limit);
+    return {
+      items: items.map(toJobView),
+      nextCursor: rows.length > limit ? items[items.length - 1].id : null,
+    };
+  }
+
+  @Get(':id')
+  async get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
+    return toJobView(await this.jobs.get(companyId, id));
+  }
+
+  /** A FAILED or CANCELLED job runs again as a new job: 202 like a sync trigger. */
+  @Post(':id/retry')
+  @HttpCode(202)
+  async retry(
+    @CurrentCompany() companyId: string,
+    @UuidParam() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return acceptedJob(res, await this.jobs.retry(companyId, id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@CurrentCompany() companyId: string, @UuidParam() id: string) {
+    return toJobView(await this.jobs.cancel(companyId, id));
+  }
+}
+
+/** The 202 answer of anything that enqueues: the job's id and where to watch it. */
+export function acceptedJob(res: Response, { job, deduplicated }: EnqueueResult) {
+  res.setHeader('Location', `/api/sync-jobs/${job.id}`);
+  return { jobId: job.id, status: job.status, deduplicated };
+}
