@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory.js';
+import { createApp, logLevels } from './app.factory.js';
 import { loadConfigOrExit } from './config/load-config.js';
 import { openDatabase } from './database/database.js';
 import { runMigrations } from './database/migrate.js';
@@ -9,6 +9,7 @@ import { runMigrations } from './database/migrate.js';
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfigOrExit();
+  Logger.overrideLogger(logLevels(config.logLevel));
   const logger = new Logger('Bootstrap');
   const database = await openDatabase(config, (message) => logger.log(message));
   try {
