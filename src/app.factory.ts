@@ -1,4 +1,8 @@
-import type { INestApplication, LogLevel as NestLogLevel } from '@nestjs/common';
+import type {
+  INestApplication,
+  INestApplicationContext,
+  LogLevel as NestLogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
@@ -9,6 +13,16 @@ const LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbo
 /** LOG_LEVEL=warn shows fatal, error and warn; and so on down the list. */
 export function logLevels(level: LogLevel): NestLogLevel[] {
   return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
+
+/** A worker process: the whole application without HTTP (ROLE=worker). */
+export function createWorker(
+  config: AppConfig,
+  databaseUrl: string,
+): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(AppModule.forRoot(config, databaseUrl), {
+    logger: logLevels(config.logLevel),
+  });
 }
 
 /** The HTTP application, wired the same way for `npm start` and for the e2e tests. */

@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { Foundation1764360000000 } from '../../migrations/1764360000000-Foundation.js';
 import { Employees1764400000000 } from '../../migrations/1764400000000-Employees.js';
 import { SyncJobs1764450000000 } from '../../migrations/1764450000000-SyncJobs.js';
+import { QueueNotifyRetention1764500000000 } from '../../migrations/1764500000000-QueueNotifyRetention.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
@@ -9,7 +10,12 @@ import { Employee } from '../employees/employee.entity.js';
 import { SyncJob } from '../sync-jobs/sync-job.entity.js';
 
 export const ENTITIES = [Company, ApiKey, DirectoryConnection, Employee, SyncJob];
-export const MIGRATIONS = [Foundation1764360000000, Employees1764400000000, SyncJobs1764450000000];
+export const MIGRATIONS = [
+  Foundation1764360000000,
+  Employees1764400000000,
+  SyncJobs1764450000000,
+  QueueNotifyRetention1764500000000,
+];
 
 /**
  * The one DataSource definition, used by the app (TypeOrmModule), the CLI, the tests and

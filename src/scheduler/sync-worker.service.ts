@@ -7,21 +7,28 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.schema.js';
+import { ifLockAvailable } from '../database/advisory-lock.js';
 import { JobSignals } from '../sync-jobs/job-signals.js';
 import type { SyncJob } from '../sync-jobs/sync-job.entity.js';
 import { SyncJobService } from '../sync-jobs/sync-job.service.js';
 import { TriggerRateLimit } from '../sync-jobs/trigger-rate-limit.js';
 import { SyncService } from '../sync/sync.service.js';
 import { failureVerdict } from './job-failure.js';
+import { JobListener } from './job-listener.js';
 
 /** Why a running job's AbortSignal fired. */
 type StopReason = 'cancelled' | 'lost' | 'shutdown';
 
 const POLL_INTERVAL = 'sync-poll';
+const MAX_PAUSE_MS = 60_000;
+/** Names the advisory lock of the once-per-round housekeeping (any fixed number). */
+const HOUSEKEEPING_LOCK = 7_346_213_002;
 
 /**
  * This process's worker: claims due jobs up to SYNC_CONCURRENCY, runs each sync with a
@@ -36,6 +43,9 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly running = new Map<string, { done: Promise<void>; stop: AbortController }>();
   private currentTick?: Promise<void>;
   private tickAgain = false;
+  /** After failed ticks (the database is away), kicks are ignored until then. */
+  private pausedUntil = 0;
+  private failedTicks = 0;
   private stopping = false;
   private unsubscribe?: () => void;
 
@@ -46,6 +56,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly rateLimit: TriggerRateLimit,
     private readonly config: ConfigService<AppConfig, true>,
     private readonly registry: SchedulerRegistry,
+    private readonly listener: JobListener,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** ROLE=api serves HTTP only: no claiming, no housekeeping. */
@@ -57,6 +69,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
       setInterval(() => this.kick({ housekeeping: true }), every),
     );
     this.unsubscribe = this.signals.onEnqueued(() => this.kick());
+    this.listener.start(() => this.kick());
     this.kick({ housekeeping: true });
   }
 
@@ -64,6 +77,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.unsubscribe?.();
+    await this.listener.stop();
     if (this.registry.doesExist('interval', POLL_INTERVAL)) {
       this.registry.deleteInterval(POLL_INTERVAL);
     }
@@ -77,10 +91,22 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     await all;
   }
 
-  /** Runs a tick soon; never overlapping another (a kick during a tick runs one more). */
+  /**
+   * Runs a tick soon; never overlapping another (a kick during a tick runs one more). A
+   * failing tick (database away) pauses the loop, doubling from the poll interval up to a
+   * minute, and the loop resumes by itself once the database answers again.
+   */
   kick(options: { housekeeping?: boolean } = {}): void {
-    this.tick(options).catch((error: unknown) =>
-      this.logger.error(`worker tick failed: ${String(error)}`),
+    if (this.stopping || Date.now() < this.pausedUntil) return;
+    this.tick(options).then(
+      () => (this.failedTicks = 0),
+      (error: unknown) => {
+        this.failedTicks++;
+        const poll = this.config.get('syncPollIntervalMs', { infer: true });
+        const pause = Math.min(poll * 2 ** (this.failedTicks - 1), MAX_PAUSE_MS);
+        this.pausedUntil = Date.now() + pause;
+        this.logger.error(`worker tick failed (${String(error)}); next try in ${pause} ms`);
+      },
     );
   }
 
@@ -124,7 +150,13 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const reaped = await this.jobs.reapExpired();
     if (reaped) this.logger.warn(`reaped ${reaped} job(s) whose worker stopped heartbeating`);
     await this.jobs.enqueueDueSchedules();
-    await this.rateLimit.prune();
+    // Retention needs only one instance at a time: whoever holds the lock this round.
+    await ifLockAvailable(this.dataSource, HOUSEKEEPING_LOCK, async () => {
+      const days = this.config.get('jobRetentionDays', { infer: true });
+      const deleted = await this.jobs.deleteFinishedOlderThan(days);
+      if (deleted) this.logger.log(`retention: deleted ${deleted} job(s) older than ${days} days`);
+      await this.rateLimit.prune();
+    });
   }
 
   /** Claims up to the free slots; returns how many jobs it started. */

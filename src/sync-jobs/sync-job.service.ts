@@ -247,6 +247,33 @@ export class SyncJobService {
     return rows.length;
   }
 
+  /**
+   * Retention: deletes finished jobs older than `days`, `batchSize` rows per statement and
+   * at most `maxBatches` statements per call, so a large backlog never holds locks for long.
+   * A connection's latest finished job is always kept, however old.
+   */
+  async deleteFinishedOlderThan(days: number, batchSize = 1000, maxBatches = 20): Promise<number> {
+    let deleted = 0;
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const rows = await sqlRows<{ id: string }>(
+        this.dataSource,
+        `DELETE FROM sync_job WHERE id IN (
+           SELECT j.id FROM sync_job j
+            WHERE j.finished_at < now() - $1 * interval '1 day'
+              AND (j.connection_id IS NULL
+                   OR EXISTS (SELECT 1 FROM sync_job newer
+                               WHERE newer.connection_id = j.connection_id
+                                 AND newer.finished_at > j.finished_at))
+            LIMIT $2)
+         RETURNING id`,
+        [days, batchSize],
+      );
+      deleted += rows.length;
+      if (rows.length < batchSize) break;
+    }
+    return deleted;
+  }
+
   async get(companyId: string, id: string): Promise<SyncJob> {
     const [job] = await this.rows(
       `SELECT ${JOB_COLUMNS} FROM sync_job WHERE id = $1 AND company_id = $2`,

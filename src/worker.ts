@@ -1,0 +1,4 @@
+import { runService } from './bootstrap.js';
+
+/** `npm run start:worker`: a worker process without HTTP, whatever ROLE says. */
+await runService({ role: 'worker' });
