@@ -3,7 +3,7 @@ import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { createApp, createWorker, logLevels } from './app.factory.js';
 import type { AppConfig } from './config/config.schema.js';
 import { loadConfigOrExit } from './config/load-config.js';
-import { openDatabase } from './database/database.js';
+import { openDatabase, type DatabaseHandle } from './database/database.js';
 import { runMigrations } from './database/migrate.js';
 
 /**
@@ -15,48 +15,50 @@ export async function runService(overrides: Partial<AppConfig> = {}): Promise<vo
   const config = { ...loadConfigOrExit(), ...overrides };
   Logger.overrideLogger(logLevels(config.logLevel));
   const logger = new Logger('Bootstrap');
-  try {
-    const database = await openDatabase(config, (message) => logger.log(message));
-    let app: INestApplicationContext;
-    try {
-      const applied = await runMigrations(database.url);
-      if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
-      if (config.role === 'worker') {
-        app = await createWorker(config, database.url);
-        logger.log(`directory-sync worker started (${Date.now() - startedAt} ms to boot)`);
-      } else {
-        const http = await createApp(config, database.url);
-        await http.listen(config.port);
-        app = http;
-        logger.log(
-          `directory-sync ${config.role === 'api' ? 'API' : 'API and worker'} listening on ` +
-            `:${config.port} (${Date.now() - startedAt} ms to boot)`,
-        );
-      }
-    } catch (error) {
-      await database.close();
-      throw error;
-    }
 
-    // The one place that decides how the process ends: app.close() runs every Nest shutdown
-    // hook (the worker finishes or releases its jobs, the pool closes), then the embedded
-    // database stops, then the process exits 0.
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.log(`${signal} received, shutting down`);
-      await app.close();
-      await database.close();
-      process.exit(0);
-    };
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, (name) => void stop(name));
+  // The one place that decides how the process ends: app.close() runs every Nest shutdown
+  // hook (the worker finishes or releases its jobs, the pool closes), then the embedded
+  // database stops, then the process exits 0. A signal during boot waits for boot to end.
+  let database: DatabaseHandle | undefined;
+  let app: INestApplicationContext | undefined;
+  let booted = false;
+  let stopSignal: string | undefined;
+  const stop = async (signal: string) => {
+    stopSignal ??= signal;
+    if (!booted) return;
+    logger.log(`${stopSignal} received, shutting down`);
+    await app?.close();
+    await database?.close();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, (name) => void stop(name));
+  }
+
+  try {
+    database = await openDatabase(config, (message) => logger.log(message));
+    const applied = await runMigrations(database.url);
+    if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
+    if (config.role === 'worker') {
+      app = await createWorker(config, database.url);
+      logger.log(`directory-sync worker started (${Date.now() - startedAt} ms to boot)`);
+    } else {
+      const http = await createApp(config, database.url);
+      app = http;
+      await http.listen(config.port);
+      logger.log(
+        `directory-sync ${config.role === 'api' ? 'API' : 'API and worker'} listening on ` +
+          `:${config.port} (${Date.now() - startedAt} ms to boot)`,
+      );
     }
   } catch (error) {
     logger.error(describeStartupError(error, config.port));
+    await app?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
     process.exit(1);
   }
+  booted = true;
+  if (stopSignal) await stop(stopSignal);
 }
 
 function describeStartupError(error: unknown, port: number): string {

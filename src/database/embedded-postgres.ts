@@ -31,6 +31,8 @@ const START_ATTEMPTS = 3;
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (message: string) => void,
+  /** A fixed port (tests that restart the server need it back on the same port). */
+  port?: number,
 ): Promise<EmbeddedServer> {
   const root = resolve(dataDir);
   const clusterDir = resolve(root, 'postgres');
@@ -77,10 +79,10 @@ export async function startEmbeddedPostgres(
   // A free port is chosen per start: a busy port (another Postgres, another checkout) never
   // stops us. Between probing and binding another process could take it, hence the retries.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const listenPort = port ?? (await freePort());
     const server = new EmbeddedPostgres({
       ...options,
-      port,
+      port: listenPort,
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     });
     try {
@@ -94,9 +96,9 @@ export async function startEmbeddedPostgres(
       }
       continue;
     }
-    log(`Embedded PostgreSQL in ${clusterDir} listening on 127.0.0.1:${port}`);
+    log(`Embedded PostgreSQL in ${clusterDir} listening on 127.0.0.1:${listenPort}`);
     return {
-      adminUrl: urlFor(port, password),
+      adminUrl: urlFor(listenPort, password),
       clusterDir,
       owned: true,
       stop: () => server.stop(),

@@ -214,7 +214,10 @@ export class SyncJobService {
           FOR UPDATE SKIP LOCKED)
        UPDATE sync_job j
           SET status = e.next, locked_by = NULL, locked_until = NULL,
-              last_error = CASE WHEN e.next = 'CANCELLED' THEN 'cancelled' ELSE 'worker lost' END,
+              last_error = CASE WHEN e.next = 'CANCELLED' THEN 'cancelled'
+                                WHEN e.next = 'FAILED' AND j.attempts < j.max_attempts
+                                  THEN 'worker lost (a newer job will retry)'
+                                ELSE 'worker lost' END,
               run_after = now(),
               finished_at = CASE WHEN e.next = 'PENDING' THEN NULL ELSE now() END,
               updated_at = now()

@@ -31,10 +31,14 @@ export class EmployeeWriter {
     private readonly connectionId: string,
   ) {}
 
-  async begin(): Promise<void> {
+  /** Set up on the first page written, so an empty directory costs no setup at all. */
+  private started = false;
+
+  private async start(): Promise<void> {
+    this.started = true;
     // A sync can always be run again from the directory, so it need not wait for each page's
     // commit to reach the disk: a crash loses at most the last moments of pages, never
-    // consistency (see docs/benchmarks.md).
+    // consistency (see docs/design-notes.md).
     await this.db.query(`SET synchronous_commit TO off`);
     await this.db.query(
       `CREATE TEMP TABLE IF NOT EXISTS sync_seen (email text PRIMARY KEY) ON COMMIT PRESERVE ROWS`,
@@ -57,6 +61,7 @@ export class EmployeeWriter {
    * returning person is reactivated here.
    */
   async writePage(users: RosterUser[]): Promise<PageCounts> {
+    if (!this.started) await this.start();
     const column = <K extends keyof RosterUser>(key: K) => users.map((u) => u[key]);
     const [row] = (await this.db.query(UPSERT_PAGE, [
       this.companyId,
@@ -75,6 +80,7 @@ export class EmployeeWriter {
 
   /** Active employees of this connection that the run did not see active. */
   async missingCount(): Promise<number> {
+    if (!this.started) return this.activeCount();
     const [row] = (await this.db.query(`SELECT count(*)::int AS n FROM (${MISSING}) m`, [
       this.companyId,
       this.connectionId,
@@ -83,6 +89,7 @@ export class EmployeeWriter {
   }
 
   async deactivateMissing(): Promise<number> {
+    if (!this.started) await this.start(); // nothing seen: everyone is missing
     const [row] = (await this.db.query(
       `WITH gone AS (
          UPDATE employee e SET active = false, deactivated_at = now(), updated_at = now()
@@ -96,6 +103,7 @@ export class EmployeeWriter {
 
   /** Leaves the pooled connection as it was found. */
   async end(): Promise<void> {
+    if (!this.started) return;
     await this.db.query(`DROP TABLE IF EXISTS sync_seen`);
     await this.db.query(`RESET synchronous_commit`);
   }

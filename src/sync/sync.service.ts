@@ -55,7 +55,6 @@ export class SyncService {
     const writer = new EmployeeWriter(db, companyId, connectionId);
     try {
       await db.connect();
-      await writer.begin();
       const activeBefore = await writer.activeCount();
       const stats: SyncStats = {
         fetched: 0,
@@ -107,6 +106,8 @@ export class SyncService {
     stats: SyncStats,
     rule: { thresholdPercent: number; connectionId: string; allow: boolean },
   ): Promise<number> {
+    // Nobody was active before: whoever is active now was seen by this run.
+    if (activeBefore === 0) return 0;
     const missing = await writer.missingCount();
     if (missing === 0) return 0;
     if (!rule.allow) {

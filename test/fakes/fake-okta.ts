@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A user as Okta's Users API returns it (the fields we read). */
 export interface OktaUserJson {
@@ -31,8 +32,10 @@ export class FakeOkta {
   /** Requests being answered right now, and the most ever at once, per token. */
   readonly inFlight = new Map<string, number>();
   readonly maxInFlight = new Map<string, number>();
-  /** While set, page requests wait for it (a slow directory). */
+  /** While set, page requests wait for it (a stuck directory). */
   hold?: Promise<void>;
+  /** Every page takes this long (a slow directory). */
+  delayMs = 0;
   /** Called as each page request arrives, with the token it carries. */
   onRequest?: (token: string) => void;
   faults: Fault[] = [];
@@ -94,11 +97,9 @@ export class FakeOkta {
     this.inFlight.set(token, now);
     this.maxInFlight.set(token, Math.max(now, this.maxInFlight.get(token) ?? 0));
     res.on('close', () => this.inFlight.set(token, (this.inFlight.get(token) ?? 1) - 1));
-    if (this.hold) {
-      void this.hold.then(() => this.answerPage(url, res));
-      return;
-    }
-    this.answerPage(url, res);
+    const ready = this.hold ?? (this.delayMs ? sleep(this.delayMs) : undefined);
+    if (ready) void ready.then(() => this.answerPage(url, res));
+    else this.answerPage(url, res);
   }
 
   private answerPage(url: URL, res: ServerResponse): void {
