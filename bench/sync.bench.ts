@@ -63,7 +63,7 @@ try {
     const started = process.hrtime.bigint();
     const stats = await app
       .get(SyncService)
-      .run(company.id, connection.id, new AbortController().signal);
+      .syncConnection(company.id, connection.id, new AbortController().signal);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const peakMb = process.resourceUsage().maxRSS / 1024;
     console.log(

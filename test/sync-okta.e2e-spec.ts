@@ -36,7 +36,7 @@ async function createOktaConnection(company: TestCompany, threshold = 20): Promi
 function sync(connectionId: string, options = {}, company = acme): Promise<SyncStats> {
   return t.app
     .get(SyncService)
-    .run(company.id, connectionId, new AbortController().signal, options);
+    .syncConnection(company.id, connectionId, new AbortController().signal, options);
 }
 
 async function employees(query = '', company = acme) {

@@ -40,6 +40,8 @@ export interface ConnectionView {
 }
 
 export interface SyncTarget {
+  companyId: string;
+  connectionId: string;
   type: ConnectionType;
   config: ProviderConfig;
   deprovisionThresholdPercent: number;
@@ -143,10 +145,21 @@ export class DirectoryService {
 
   /** What a sync run needs, for the job's own company only. */
   async loadForSync(companyId: string, id: string): Promise<SyncTarget> {
-    const row = await this.find(companyId, id);
+    return this.syncTarget(await this.find(companyId, id));
+  }
+
+  /** A connection row (already scoped to its company) as a sync run needs it. */
+  syncTarget(
+    row: Pick<
+      DirectoryConnection,
+      'id' | 'companyId' | 'type' | 'configEncrypted' | 'deprovisionThresholdPercent'
+    >,
+  ): SyncTarget {
     return {
+      companyId: row.companyId,
+      connectionId: row.id,
       type: row.type,
-      config: this.decrypt(row),
+      config: this.crypto.decrypt(row.configEncrypted, row.id),
       deprovisionThresholdPercent: row.deprovisionThresholdPercent,
     };
   }

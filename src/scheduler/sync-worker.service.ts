@@ -15,8 +15,8 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.schema.js';
 import { ifLockAvailable } from '../database/advisory-lock.js';
 import { JobSignals } from '../sync-jobs/job-signals.js';
-import type { SyncJob } from '../sync-jobs/sync-job.entity.js';
-import { SyncJobService } from '../sync-jobs/sync-job.service.js';
+import { SyncJobService, type ClaimedJob } from '../sync-jobs/sync-job.service.js';
+import { DirectoryService } from '../directory/directory.service.js';
 import { TriggerRateLimit } from '../sync-jobs/trigger-rate-limit.js';
 import { SyncService } from '../sync/sync.service.js';
 import { failureVerdict } from './job-failure.js';
@@ -57,6 +57,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly config: ConfigService<AppConfig, true>,
     private readonly registry: SchedulerRegistry,
     private readonly listener: JobListener,
+    private readonly directory: DirectoryService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -168,7 +169,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     return claimed.length;
   }
 
-  private start(job: SyncJob): void {
+  private start(job: ClaimedJob): void {
     const stop = new AbortController();
     const done = this.process(job, stop).finally(() => {
       this.running.delete(job.id);
@@ -177,7 +178,7 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.running.set(job.id, { done, stop });
   }
 
-  private async process(job: SyncJob, stop: AbortController): Promise<void> {
+  private async process(job: ClaimedJob, stop: AbortController): Promise<void> {
     const lease = this.config.get('syncLeaseMs', { infer: true });
     const heartbeat = setInterval(
       () => {
@@ -188,8 +189,9 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
       Math.max(Math.min(lease / 3, 2000), 5),
     );
     try {
-      if (!job.connectionId) throw new NotFoundException('the connection was deleted');
-      const stats = await this.sync.run(job.companyId, job.connectionId, stop.signal, {
+      if (!job.connection) throw new NotFoundException('the connection was deleted');
+      const target = this.directory.syncTarget(job.connection);
+      const stats = await this.sync.run(target, stop.signal, {
         allowMassDeprovision: job.allowMassDeprovision,
       });
       if (!(await this.jobs.complete(job.id, this.workerId, stats))) {
@@ -202,14 +204,14 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
-  private async heartbeat(job: SyncJob, stop: AbortController): Promise<void> {
+  private async heartbeat(job: ClaimedJob, stop: AbortController): Promise<void> {
     if (stop.signal.aborted) return;
     const beat = await this.jobs.heartbeat(job.id, this.workerId);
     if (!beat.ours) stop.abort('lost' satisfies StopReason);
     else if (beat.cancelRequested) stop.abort('cancelled' satisfies StopReason);
   }
 
-  private async settleFailure(job: SyncJob, signal: AbortSignal, error: unknown): Promise<void> {
+  private async settleFailure(job: ClaimedJob, signal: AbortSignal, error: unknown): Promise<void> {
     const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
     if (reason === 'lost') {
       this.logger.warn(`job ${job.id} was taken over by the reaper; stopped`);
@@ -222,6 +224,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     } else {
       const verdict = failureVerdict(error);
       const status = await this.jobs.fail(job, this.workerId, verdict);
+      if (job.connectionId)
+        await this.directory.recordSyncFailure(job.connectionId, verdict.message);
       this.logger.warn(
         `job ${job.id} attempt ${job.attempts} failed (${status}): ${verdict.message}`,
       );

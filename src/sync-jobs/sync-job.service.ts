@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/config.schema.js';
 import { sqlRows } from '../database/sql.js';
-import type { SyncStats } from '../sync/sync.service.js';
+import type { ConnectionType } from '../directory/connection-types.js';
+import { syncedCount, type SyncStats } from '../sync/sync-stats.js';
 import { backoffMs } from './backoff.js';
 import { JobSignals } from './job-signals.js';
 import type { SyncJob, SyncJobStatus, SyncJobTrigger } from './sync-job.entity.js';
@@ -27,6 +28,23 @@ export interface FailureVerdict {
   retryable: boolean;
   /** The provider asked us not to return before this. */
   retryAfterMs?: number;
+}
+
+/** A claimed job with what its run needs of its connection (null: the connection is gone). */
+export interface ClaimedJob extends SyncJob {
+  connection: {
+    id: string;
+    companyId: string;
+    type: ConnectionType;
+    configEncrypted: Buffer;
+    deprovisionThresholdPercent: number;
+  } | null;
+}
+
+interface ClaimedConnectionRow {
+  connection_type: ConnectionType | null;
+  config_encrypted: Buffer | null;
+  deprovision_threshold_percent: number | null;
 }
 
 export interface HeartbeatResult {
@@ -92,11 +110,12 @@ export class SyncJobService {
    * Claims up to `limit` due jobs, oldest first, never for a connection that already has a
    * running job. One statement; safe across processes and machines.
    */
-  async claim(workerId: string, limit: number): Promise<SyncJob[]> {
+  async claim(workerId: string, limit: number): Promise<ClaimedJob[]> {
     try {
-      return await this.rows(
+      const rows = await sqlRows<JobRow & ClaimedConnectionRow>(
+        this.dataSource,
         `WITH due AS (
-           SELECT j.id FROM sync_job j
+           SELECT j.id, j.connection_id, j.company_id FROM sync_job j
             WHERE j.status = 'PENDING' AND j.run_after <= now()
               AND NOT EXISTS (SELECT 1 FROM sync_job r
                                WHERE r.connection_id = j.connection_id AND r.status = 'RUNNING')
@@ -107,10 +126,28 @@ export class SyncJobService {
             SET status = 'RUNNING', attempts = j.attempts + 1, locked_by = $1,
                 locked_until = now() + $3 * interval '1 millisecond', started_at = now(),
                 updated_at = now()
-           FROM due WHERE j.id = due.id
-         RETURNING ${prefixed('j')}`,
+           FROM due LEFT JOIN directory_connection c ON c.id = due.connection_id
+                                                    AND c.company_id = due.company_id
+          WHERE j.id = due.id
+         RETURNING ${prefixed('j')},
+           -- what the run needs of its connection, read with the job's own company
+           c.type AS connection_type, c.config_encrypted,
+           c.deprovision_threshold_percent`,
         [workerId, limit, this.leaseMs],
       );
+      return rows.map((row) => ({
+        ...toJob(row),
+        connection:
+          row.connection_type === null
+            ? null
+            : {
+                id: row.connection_id!,
+                companyId: row.company_id,
+                type: row.connection_type,
+                configEncrypted: row.config_encrypted!,
+                deprovisionThresholdPercent: row.deprovision_threshold_percent!,
+              },
+      }));
     } catch (error) {
       // Two claimers raced for jobs of one connection (a follow-up was queued while its
       // predecessor was being claimed): the unique index refused the second. Nothing was
@@ -132,9 +169,28 @@ export class SyncJobService {
     return { ours: row !== undefined, cancelRequested: row?.cancel_requested ?? false };
   }
 
-  /** Success. False when the job was no longer ours (reaped): it is left as it is. */
+  /**
+   * Success, recorded on the job and on its connection (ACTIVE, last sync) in one
+   * statement. False when the job was no longer ours (reaped): nothing is changed.
+   */
   async complete(jobId: string, workerId: string, stats: SyncStats): Promise<boolean> {
-    return this.finishIfOurs(jobId, workerId, 'SUCCEEDED', null, stats);
+    const rows = await sqlRows<{ id: string }>(
+      this.dataSource,
+      `WITH done AS (
+         UPDATE sync_job
+            SET status = 'SUCCEEDED', last_error = NULL, stats = $3::jsonb, locked_by = NULL,
+                locked_until = NULL, finished_at = now(), updated_at = now()
+          WHERE id = $1 AND locked_by = $2 AND status = 'RUNNING'
+          RETURNING id, connection_id),
+       connection AS (
+         UPDATE directory_connection c
+            SET status = 'ACTIVE', last_sync_at = now(), last_sync_count = $4,
+                last_error = NULL, updated_at = now()
+           FROM done WHERE c.id = done.connection_id)
+       SELECT id FROM done`,
+      [jobId, workerId, JSON.stringify(stats), syncedCount(stats)],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -159,7 +215,7 @@ export class SyncJobService {
   }
 
   async cancelled(jobId: string, workerId: string, reason: string): Promise<boolean> {
-    return this.finishIfOurs(jobId, workerId, 'CANCELLED', reason, null);
+    return this.finishIfOurs(jobId, workerId, 'CANCELLED', reason);
   }
 
   /**
@@ -371,18 +427,17 @@ export class SyncJobService {
   private async finishIfOurs(
     jobId: string,
     workerId: string,
-    status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED',
-    lastError: string | null,
-    stats: SyncStats | null = null,
+    status: 'FAILED' | 'CANCELLED',
+    lastError: string,
   ): Promise<boolean> {
     const rows = await sqlRows<{ id: string }>(
       this.dataSource,
       `UPDATE sync_job
-          SET status = $3, last_error = $4, stats = COALESCE($5::jsonb, stats),
-              locked_by = NULL, locked_until = NULL, finished_at = now(), updated_at = now()
+          SET status = $3, last_error = $4, locked_by = NULL, locked_until = NULL,
+              finished_at = now(), updated_at = now()
         WHERE id = $1 AND locked_by = $2 AND status = 'RUNNING'
         RETURNING id`,
-      [jobId, workerId, status, lastError, stats === null ? null : JSON.stringify(stats)],
+      [jobId, workerId, status, lastError],
     );
     return rows.length > 0;
   }

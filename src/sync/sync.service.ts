@@ -3,17 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ProviderError, type DirectoryUser } from '../directory/providers/directory-provider.js';
 import { ProviderRegistry } from '../directory/providers/provider-registry.js';
-import { DirectoryService } from '../directory/directory.service.js';
+import { DirectoryService, type SyncTarget } from '../directory/directory.service.js';
 import { EmployeeWriter, type RosterUser } from './employee-writer.js';
+import { syncedCount, type SyncStats } from './sync-stats.js';
 
-export interface SyncStats {
-  fetched: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  deactivated: number;
-  skipped: number;
-}
+export type { SyncStats } from './sync-stats.js';
 
 export interface SyncOptions {
   /** Skip the mass-deprovision guard for this run (an admin confirmed the loss). */
@@ -43,13 +37,37 @@ export class SyncService {
     private readonly providers: ProviderRegistry,
   ) {}
 
-  async run(
+  /**
+   * Syncs a connection of a company and records the outcome on the connection (status,
+   * last sync, last error). For callers outside the job queue; jobs record the outcome
+   * together with the job's own (see SyncJobService.complete).
+   */
+  async syncConnection(
     companyId: string,
     connectionId: string,
     signal: AbortSignal,
     options: SyncOptions = {},
   ): Promise<SyncStats> {
-    const connection = await this.directory.loadForSync(companyId, connectionId);
+    const target = await this.directory.loadForSync(companyId, connectionId);
+    try {
+      const stats = await this.run(target, signal, options);
+      await this.directory.recordSyncSuccess(connectionId, syncedCount(stats));
+      return stats;
+    } catch (error) {
+      // A run stopped on purpose (cancelled, shutting down) did not fail.
+      if (!signal.aborted) await this.directory.recordSyncFailure(connectionId, describe(error));
+      throw error;
+    }
+  }
+
+  /** One run over a loaded connection; records nothing on the connection. */
+  async run(
+    target: SyncTarget,
+    signal: AbortSignal,
+    options: SyncOptions = {},
+  ): Promise<SyncStats> {
+    const { companyId, connectionId } = target;
+    const connection = target;
     const provider = this.providers.get(connection.type);
     const db = this.dataSource.createQueryRunner();
     const writer = new EmployeeWriter(db, companyId, connectionId);
@@ -87,13 +105,8 @@ export class SyncService {
         connectionId,
         allow: options.allowMassDeprovision === true,
       });
-      await this.directory.recordSyncSuccess(connectionId, stats.fetched - stats.skipped);
-      this.logger.log(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
+      this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return stats;
-    } catch (error) {
-      // A run stopped on purpose (cancelled, shutting down) did not fail.
-      if (!signal.aborted) await this.directory.recordSyncFailure(connectionId, describe(error));
-      throw error;
     } finally {
       await writer.end().catch(() => undefined);
       await db.release();
@@ -180,7 +193,7 @@ async function* prefetchOne<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   if (error instanceof ProviderError || error instanceof MassDeprovisionError) return error.message;
   return `sync failed: ${error instanceof Error ? error.message : String(error)}`;
 }
