@@ -9,6 +9,10 @@ import { DirectoryService } from './directory.service.js';
 import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { OktaProvider } from './providers/okta.provider.js';
+import { EntraIdProvider } from './providers/entra-id.provider.js';
+import { GoogleWorkspaceProvider } from './providers/google-workspace.provider.js';
+import { AwsIdentityCenterProvider } from './providers/aws-identity-center.provider.js';
+import { LdapProvider } from './providers/ldap.provider.js';
 import { ProviderHttpClient } from './providers/provider-http-client.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
 
@@ -35,6 +39,13 @@ import { ProviderRegistry } from './providers/provider-registry.js';
       useFactory: (http: ProviderHttpClient, config: ConfigService<AppConfig, true>) =>
         new ProviderRegistry([
           new OktaProvider(http, config.get('providerRateLimitMaxWaitMs', { infer: true })),
+          new EntraIdProvider(http),
+          new GoogleWorkspaceProvider(http),
+          new AwsIdentityCenterProvider(AwsIdentityCenterProvider.optionsFrom(config)),
+          new LdapProvider({
+            allowPrivateNetworks: config.get('directoryAllowPrivateNetworks', { infer: true }),
+            timeoutMs: config.get('providerTimeoutMs', { infer: true }),
+          }),
         ]),
     },
     {

@@ -1,4 +1,14 @@
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import type { ConnectionType } from '../connection-types.js';
 
 /**
@@ -72,6 +82,36 @@ export class GoogleWorkspaceConfig {
   baseUrl?: string;
 }
 
+const LDAP_ATTRIBUTE = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+const LDAP_ATTRIBUTE_MESSAGE = '$property must be an LDAP attribute name';
+
+/** Which LDAP attribute holds each field; defaults suit both OpenLDAP and Active Directory. */
+export class LdapAttributes {
+  @IsOptional()
+  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
+  email?: string;
+
+  @IsOptional()
+  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
+  firstName?: string;
+
+  @IsOptional()
+  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
+  lastName?: string;
+
+  @IsOptional()
+  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
+  department?: string;
+
+  @IsOptional()
+  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
+  title?: string;
+
+  @IsOptional()
+  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
+  externalId?: string;
+}
+
 export class LdapConfig {
   @Matches(/^ldaps?:\/\/[^\s/?#]+\/?$/, {
     message: '$property must be an ldap:// or ldaps:// URL such as ldaps://ldap.acme.com:636',
@@ -103,6 +143,12 @@ export class LdapConfig {
   @Matches(/-----BEGIN CERTIFICATE-----/, { message: '$property must be a PEM certificate' })
   @MaxLength(65536)
   caCertificate?: string;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => LdapAttributes)
+  attributes?: LdapAttributes;
 }
 
 export class AwsIdentityCenterConfig {

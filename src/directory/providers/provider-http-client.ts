@@ -31,6 +31,13 @@ export interface JsonRequest {
   origin: string;
   /** Names the provider in error messages: "Okta answered 401 …". */
   provider: string;
+  /**
+   * Reads a 4xx answer (other than 429) the provider's way, from its status and JSON body
+   * (undefined when not JSON): a ProviderError to throw instead of the default
+   * classification (a `transient` one is retried in place like a 429), or undefined to keep
+   * the default.
+   */
+  classifyError?: (status: number, body: unknown) => ProviderError | undefined;
 }
 
 export interface JsonResponse {
@@ -139,6 +146,14 @@ export class ProviderHttpClient {
       const message = `${init.provider} answered ${status}${detailOf(text)}`;
       return retry(new ProviderError('transient', message, waitMs), waitMs);
     }
+    if (status >= 400 && init.classifyError) {
+      const error = init.classifyError(status, parseJson(text));
+      if (error?.kind === 'transient') {
+        const waitMs = error.retryAfterMs ?? rateLimitWaitMs(headers);
+        return retry(error, waitMs);
+      }
+      if (error) throw error;
+    }
     if (status === 401 || status === 403) {
       throw new ProviderError(
         'auth',
@@ -204,6 +219,14 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return (Array.isArray(value) ? value[0] : value)?.trim();
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The provider's own words about an error, from the usual JSON error shapes. */
 function detailOf(text: string): string {
   try {
@@ -237,7 +260,7 @@ function findProviderError(error: unknown): ProviderError | undefined {
  * actually connect to, so a hostname that resolves (or is rebound) to an internal address
  * is refused too.
  */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);

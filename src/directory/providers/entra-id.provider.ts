@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import type { ProviderConfig } from '../connection-config.js';
+import type { EntraIdConfig } from '../dto/provider-configs.js';
+import {
+  ProviderError,
+  type ConnectionTestResult,
+  type DirectoryProvider,
+  type DirectoryUser,
+} from './directory-provider.js';
+import type { ProviderHttpClient } from './provider-http-client.js';
+
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** National clouds have Graph hosts of their own, and tokens scoped to them. */
+const NATIONAL_GRAPH_HOSTS = new Set([
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+]);
+const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
+/** Graph's largest page for /users. */
+const PAGE_SIZE = 999;
+/** A token is renewed this long before it expires (or at half its life, if that is shorter). */
+const TOKEN_RENEW_MARGIN_MS = 60_000;
+const TOKEN_PROVIDER = 'Entra ID';
+const GRAPH_PROVIDER = 'Microsoft Graph';
+const GUEST_UPN = /#EXT#@/i;
+const ADDRESS = /^[^\s@]+@[^\s@]+$/;
+
+interface GraphUser {
+  id?: unknown;
+  mail?: unknown;
+  userPrincipalName?: unknown;
+  givenName?: unknown;
+  surname?: unknown;
+  department?: unknown;
+  jobTitle?: unknown;
+  accountEnabled?: unknown;
+}
+
+interface CachedToken {
+  accessToken: string;
+  /** Epoch ms after which we ask for a new one. */
+  renewAt: number;
+}
+
+/**
+ * Microsoft Entra ID through Microsoft Graph: an app-only token from the OAuth 2.0
+ * client-credentials grant at `{authorityHost}/{tenantId}/oauth2/v2.0/token`, then
+ * `GET {graphBaseUrl}/v1.0/users?$select=…&$top=999`, paged by `@odata.nextLink`, followed
+ * exactly as given. The app needs the Graph application permission `User.Read.All` with
+ * admin consent.
+ */
+export class EntraIdProvider implements DirectoryProvider {
+  readonly type = 'entra-id' as const;
+  /** Tokens by (authority, tenant, client, secret hash): one per app, shared by its runs. */
+  private readonly tokens = new Map<string, CachedToken>();
+
+  constructor(
+    private readonly http: ProviderHttpClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async *pages(raw: ProviderConfig, signal: AbortSignal): AsyncIterable<DirectoryUser[]> {
+    const config = raw as unknown as EntraIdConfig;
+    const graphBase = trimSlash(config.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL);
+    const origin = new URL(graphBase).origin;
+    let next: string | undefined = `${graphBase}/v1.0/users?$select=${SELECT}&$top=${PAGE_SIZE}`;
+    while (next) {
+      const body = await this.getPage(config, next, origin, signal);
+      if (typeof body !== 'object' || body === null || !Array.isArray(body.value)) {
+        throw new ProviderError(
+          'transient',
+          'Microsoft Graph sent a user list without a "value" array',
+        );
+      }
+      yield (body.value as GraphUser[]).map(toDirectoryUser);
+      const link = body['@odata.nextLink'];
+      next = typeof link === 'string' && link ? link : undefined;
+    }
+  }
+
+  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    for await (const page of this.pages(raw, signal)) {
+      return { ok: true, userCount: page.length };
+    }
+    return { ok: true, userCount: 0 };
+  }
+
+  /**
+   * One page. A 401 may mean the token expired (or was revoked) under us: the page is asked
+   * for once more with a fresh token, and a second 401 is the answer.
+   */
+  private async getPage(
+    config: EntraIdConfig,
+    url: string,
+    origin: string,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(config, signal);
+      try {
+        const { body } = await this.http.json(url, {
+          headers: { authorization: `Bearer ${token}` },
+          signal,
+          origin,
+          provider: GRAPH_PROVIDER,
+        });
+        return body as Record<string, unknown>;
+      } catch (error) {
+        if (!(error instanceof ProviderError) || error.kind !== 'auth') throw error;
+        if (statusOf(error) === 401 && attempt === 0) {
+          this.tokens.delete(cacheKey(config));
+          continue;
+        }
+        if (statusOf(error) === 403) {
+          throw new ProviderError(
+            'auth',
+            `${error.message} — the app registration needs the Microsoft Graph application ` +
+              'permission User.Read.All, with admin consent granted',
+          );
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async token(config: EntraIdConfig, signal: AbortSignal): Promise<string> {
+    const key = cacheKey(config);
+    const cached = this.tokens.get(key);
+    if (cached && cached.renewAt > this.now()) return cached.accessToken;
+
+    const authority = trimSlash(config.authorityHost ?? DEFAULT_AUTHORITY_HOST);
+    const graphOrigin = new URL(config.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL).origin;
+    const url = `${authority}/${encodeURIComponent(config.tenantId)}/oauth2/v2.0/token`;
+    let body: unknown;
+    try {
+      ({ body } = await this.http.json(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: config.clientId,
+          client_secret: config.clientSecret,
+          scope: scopeFor(graphOrigin),
+          grant_type: 'client_credentials',
+        }).toString(),
+        signal,
+        origin: new URL(authority).origin,
+        provider: TOKEN_PROVIDER,
+      }));
+    } catch (error) {
+      throw error instanceof ProviderError ? tokenError(error, config) : error;
+    }
+    const { access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as Record<
+      string,
+      unknown
+    >;
+    if (typeof accessToken !== 'string' || !accessToken) {
+      throw new ProviderError('transient', 'Entra ID sent a token response without access_token');
+    }
+    const lifetimeMs = Math.max(0, Number(expiresIn) || 0) * 1000;
+    const renewAt = this.now() + lifetimeMs - Math.min(TOKEN_RENEW_MARGIN_MS, lifetimeMs / 2);
+    this.forgetExpired();
+    this.tokens.set(key, { accessToken, renewAt });
+    return accessToken;
+  }
+
+  private forgetExpired(): void {
+    const now = this.now();
+    for (const [key, token] of this.tokens) if (token.renewAt <= now) this.tokens.delete(key);
+  }
+}
+
+function cacheKey(config: EntraIdConfig): string {
+  const secret = createHash('sha256').update(config.clientSecret).digest('hex');
+  const authority = trimSlash(config.authorityHost ?? DEFAULT_AUTHORITY_HOST);
+  return JSON.stringify([authority, config.tenantId.toLowerCase(), config.clientId, secret]);
+}
+
+function scopeFor(graphOrigin: string): string {
+  const host = new URL(graphOrigin).hostname;
+  return NATIONAL_GRAPH_HOSTS.has(host) ? `https://${host}/.default` : GRAPH_SCOPE;
+}
+
+/**
+ * The token endpoint's refusal in words an admin can act on. Entra ID answers with an OAuth
+ * `error` code and an `error_description` starting with its AADSTS number; the shared client
+ * puts the description (or, without one, the code) in its message.
+ */
+export function tokenError(error: ProviderError, config: EntraIdConfig): ProviderError {
+  const text = error.message;
+  const aadsts = /AADSTS(\d+)/.exec(text)?.[1];
+  const has = (code: string) => text.includes(code);
+  if (aadsts === '7000222') {
+    return new ProviderError(
+      'auth',
+      'Entra ID rejected the client secret: it has expired; create a new one (invalid_client)',
+    );
+  }
+  if (aadsts === '7000215' || aadsts === '7000216' || has('invalid_client')) {
+    return new ProviderError('auth', 'Entra ID rejected the client secret (invalid_client)');
+  }
+  if (aadsts === '700016' || has('unauthorized_client')) {
+    return new ProviderError(
+      'auth',
+      `Entra ID does not know an application with client id ${config.clientId} in tenant ` +
+        `${config.tenantId}; check clientId and tenantId (unauthorized_client)`,
+    );
+  }
+  if (aadsts === '90002' || aadsts === '900023' || aadsts === '90023' || has('invalid_tenant')) {
+    return new ProviderError(
+      'config',
+      `Entra ID does not know the tenant ${config.tenantId}; check tenantId (a directory ` +
+        'GUID or a domain such as contoso.onmicrosoft.com)',
+    );
+  }
+  if (aadsts === '1002012' || aadsts === '70011' || has('invalid_scope')) {
+    return new ProviderError('config', `Entra ID refused the scope (invalid_scope): ${text}`);
+  }
+  return error;
+}
+
+/** The HTTP status the shared client put in its message ("… refused the credentials (401)"). */
+function statusOf(error: ProviderError): number | undefined {
+  const match = /\((\d{3})\)/.exec(error.message);
+  return match ? Number(match[1]) : undefined;
+}
+
+export function toDirectoryUser(user: GraphUser): DirectoryUser {
+  const upn = text(user.userPrincipalName);
+  const upnAddress = upn && ADDRESS.test(upn) && !GUEST_UPN.test(upn) ? upn : undefined;
+  return {
+    externalId: typeof user.id === 'string' ? user.id : '',
+    email: nonEmpty(user.mail) ?? upnAddress,
+    firstName: text(user.givenName),
+    lastName: text(user.surname),
+    department: optionalText(user, 'department'),
+    title: optionalText(user, 'jobTitle'),
+    active: user.accountEnabled !== false,
+  };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value : undefined;
+}
+
+/** Absent: not sent (keep what we have). Present but null: cleared in Entra ID. */
+function optionalText(user: GraphUser, field: keyof GraphUser): string | undefined {
+  if (!(field in user)) return undefined;
+  return text(user[field]) ?? '';
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

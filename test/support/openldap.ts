@@ -1,0 +1,200 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Attribute, Change, Client } from 'ldapts';
+import { freePort } from '../../src/common/free-port.js';
+
+const SLAPD = '/usr/sbin/slapd';
+const SLAPADD = '/usr/sbin/slapadd';
+export const LDAP_BASE = 'dc=acme,dc=test';
+export const LDAP_ADMIN = `cn=admin,${LDAP_BASE}`;
+export const LDAP_PASSWORD = 'admin-secret';
+
+/**
+ * AD's `department` and `userAccountControl` as an auxiliary class, so the tests can give
+ * real OpenLDAP entries Active Directory's attributes.
+ */
+const AD_SCHEMA = `
+attributetype ( 1.2.840.113556.1.2.141 NAME 'department'
+  EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl'
+  EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.55555.1.1 NAME 'adUser' AUXILIARY
+  MAY ( department $ userAccountControl ) )
+`;
+
+export interface LdapPerson {
+  uid: string;
+  mail?: string;
+  givenName: string;
+  sn: string;
+  title?: string;
+  department?: string;
+  userAccountControl?: number;
+}
+
+export interface OpenLdap {
+  url: string;
+  /** Replaces every person under ou=people with `people` (through LDAP, while running). */
+  setPeople(people: LdapPerson[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Why OpenLDAP cannot run here, or undefined when it can. */
+export function openLdapUnavailable(): string | undefined {
+  if (!existsSync(SLAPD) || !existsSync(SLAPADD)) {
+    return `${SLAPD} is not installed (Debian package slapd; .ci/run installs it)`;
+  }
+  return undefined;
+}
+
+/**
+ * A real OpenLDAP server (Debian's slapd) on a free port with a generated configuration: an
+ * mdb database under dc=acme,dc=test whose size limit is 500 entries, so a search of more
+ * people must use paged results as the provider does. Seeded offline with slapadd.
+ */
+export async function startOpenLdap(people: LdapPerson[]): Promise<OpenLdap> {
+  const dir = await mkdtemp(join(tmpdir(), 'directory-sync-ldap-'));
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'ad.schema'), AD_SCHEMA);
+  await writeFile(
+    join(dir, 'slapd.conf'),
+    [
+      'include /etc/ldap/schema/core.schema',
+      'include /etc/ldap/schema/cosine.schema',
+      'include /etc/ldap/schema/inetorgperson.schema',
+      `include ${dir}/ad.schema`,
+      'modulepath /usr/lib/ldap',
+      'moduleload back_mdb',
+      `pidfile ${dir}/slapd.pid`,
+      'database mdb',
+      'maxsize 1073741824',
+      `suffix "${LDAP_BASE}"`,
+      `rootdn "${LDAP_ADMIN}"`,
+      `rootpw ${LDAP_PASSWORD}`,
+      `directory ${dir}/data`,
+      'limits * size.soft=500 size.hard=500 size.prtotal=unlimited',
+      'index objectClass eq',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(join(dir, 'seed.ldif'), baseLdif() + people.map(personLdif).join(''));
+  const seeded = spawnSync(SLAPADD, ['-f', join(dir, 'slapd.conf'), '-l', join(dir, 'seed.ldif')]);
+  if (seeded.status !== 0) throw new Error(`slapadd failed: ${seeded.stderr.toString()}`);
+
+  const port = await freePort();
+  const url = `ldap://127.0.0.1:${port}`;
+  const slapd: ChildProcess = spawn(
+    SLAPD,
+    ['-f', join(dir, 'slapd.conf'), '-h', `${url}/`, '-d', '0'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let tries = 0; ; tries++) {
+    const client = new Client({ url, connectTimeout: 500 });
+    try {
+      await client.bind(LDAP_ADMIN, LDAP_PASSWORD);
+      await client.unbind();
+      break;
+    } catch (error) {
+      if (tries > 100) throw error;
+      await sleep(50);
+    }
+  }
+
+  return {
+    url,
+    async setPeople(next) {
+      const client = new Client({ url });
+      await client.bind(LDAP_ADMIN, LDAP_PASSWORD);
+      try {
+        const { searchEntries } = await client.search(`ou=people,${LDAP_BASE}`, {
+          scope: 'one',
+          filter: '(objectClass=*)',
+          attributes: ['uid'],
+          paged: true,
+        });
+        const wanted = new Map(next.map((p) => [personDn(p), p]));
+        for (const entry of searchEntries) {
+          const person = wanted.get(entry.dn);
+          if (!person) {
+            await client.del(entry.dn);
+            continue;
+          }
+          // Modified in place, so the entry keeps its entryUUID as a real directory would.
+          wanted.delete(entry.dn);
+          const changes = Object.entries(personAttributes(person))
+            .filter(([type]) => type !== 'objectClass' && type !== 'uid')
+            .map(
+              ([type, values]) =>
+                new Change({
+                  operation: 'replace',
+                  modification: new Attribute({ type, values: [values].flat() }),
+                }),
+            );
+          await client.modify(entry.dn, changes);
+        }
+        for (const [dn, person] of wanted) await client.add(dn, personAttributes(person));
+      } finally {
+        await client.unbind();
+      }
+    },
+    async stop() {
+      slapd.kill('SIGTERM');
+      await new Promise((resolve) =>
+        slapd.exitCode !== null ? resolve(null) : slapd.once('exit', resolve),
+      );
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function personDn(person: LdapPerson): string {
+  return `uid=${person.uid},ou=people,${LDAP_BASE}`;
+}
+
+function personAttributes(person: LdapPerson): Record<string, string | string[]> {
+  const attributes: Record<string, string | string[]> = {
+    objectClass: ['inetOrgPerson', 'adUser'],
+    uid: person.uid,
+    cn: `${person.givenName} ${person.sn}`,
+    givenName: person.givenName,
+    sn: person.sn,
+  };
+  if (person.mail) attributes.mail = person.mail;
+  if (person.title) attributes.title = person.title;
+  if (person.department) attributes.department = person.department;
+  if (person.userAccountControl !== undefined) {
+    attributes.userAccountControl = String(person.userAccountControl);
+  }
+  return attributes;
+}
+
+function baseLdif(): string {
+  return [
+    `dn: ${LDAP_BASE}`,
+    'objectClass: dcObject',
+    'objectClass: organization',
+    'dc: acme',
+    'o: Acme',
+    '',
+    `dn: ou=people,${LDAP_BASE}`,
+    'objectClass: organizationalUnit',
+    'ou: people',
+    '',
+    '',
+  ].join('\n');
+}
+
+function personLdif(person: LdapPerson): string {
+  const lines = [`dn: ${personDn(person)}`];
+  for (const [name, value] of Object.entries(personAttributes(person))) {
+    for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+  }
+  return `${lines.join('\n')}\n\n`;
+}
