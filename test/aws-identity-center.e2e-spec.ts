@@ -4,12 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { AwsIdentityCenterProvider } from '../src/directory/providers/aws-identity-center.provider.js';
 import { isPrivateAddress } from '../src/directory/network-policy.js';
 import { ProviderError } from '../src/directory/providers/directory-provider.js';
-import { SyncService, type SyncStats } from '../src/sync/sync.service.js';
 import {
   awsUser,
   FakeIdentityStore,
   type IdentityStoreUserJson,
 } from './fakes/fake-identitystore.js';
+import { providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -25,60 +25,29 @@ let acme: TestCompany;
 const users = (from: number, to: number, overrides: Partial<IdentityStoreUserJson> = {}) =>
   Array.from({ length: to - from }, (_, i) => awsUser(from + i, overrides));
 
-async function createAwsConnection(config: Record<string, string> = {}): Promise<string> {
-  const res = await t
-    .http()
-    .post('/api/directory')
-    .set(bearer(acme.adminKey))
-    .send({
-      name: 'AWS',
-      type: 'aws-identity-center',
-      deprovisionThresholdPercent: 20,
-      config: {
-        region: aws.region,
-        identityStoreId: aws.identityStoreId,
-        accessKeyId: aws.accessKeyId,
-        secretAccessKey: aws.secretAccessKey,
-        endpoint: aws.url,
-        ...config,
-      },
-    })
-    .expect(201);
-  return (res.body as { id: string }).id;
-}
-
-function sync(connectionId: string): Promise<SyncStats> {
-  return t.app.get(SyncService).syncConnection(acme.id, connectionId, new AbortController().signal);
-}
-
-async function employee(email: string) {
-  const res = await t
-    .http()
-    .get(`/api/employees?email=${encodeURIComponent(email)}`)
-    .set(bearer(acme.adminKey))
-    .expect(200);
-  return (res.body as { items: Record<string, unknown>[] }).items[0];
-}
-
-async function connection(id: string) {
-  const res = await t.http().get(`/api/directory/${id}`).set(bearer(acme.adminKey)).expect(200);
-  return res.body as Record<string, unknown>;
-}
-
-async function testConnection(id: string) {
-  const res = await t
-    .http()
-    .post(`/api/directory/${id}/test`)
-    .set(bearer(acme.adminKey))
-    .expect(200);
-  return res.body as Record<string, unknown>;
-}
-
-async function syncError(id: string): Promise<ProviderError> {
-  const error = await sync(id).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
+const {
+  createConnection: createAwsConnection,
+  sync,
+  syncError,
+  employee,
+  connection,
+  testConnection,
+} = providerHarness({
+  app: () => t,
+  company: () => acme,
+  connection: {
+    name: 'AWS',
+    type: 'aws-identity-center',
+    deprovisionThresholdPercent: 20,
+    config: () => ({
+      region: aws.region,
+      identityStoreId: aws.identityStoreId,
+      accessKeyId: aws.accessKeyId,
+      secretAccessKey: aws.secretAccessKey,
+      endpoint: aws.url,
+    }),
+  },
+});
 
 beforeAll(async () => {
   t = await startTestApp({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true', PROVIDER_RETRY_BASE_MS: '1' });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProviderError } from '../src/directory/providers/directory-provider.js';
-import { SyncService, type SyncStats } from '../src/sync/sync.service.js';
 import { FakeEntra, graphUser } from './fakes/fake-entra.js';
+import { providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -29,56 +28,28 @@ function newSecret(): string {
   return secret;
 }
 
-async function createConnection(
-  config: Record<string, string> = {},
-  company = acme,
-): Promise<string> {
-  const res = await t
-    .http()
-    .post('/api/directory')
-    .set(bearer(company.adminKey))
-    .send({
-      name: 'Entra ID',
-      type: 'entra-id',
-      deprovisionThresholdPercent: 50,
-      config: {
-        tenantId: entra.tenantId,
-        clientId: entra.clientId,
-        clientSecret: newSecret(),
-        authorityHost: entra.url,
-        graphBaseUrl: entra.url,
-        ...config,
-      },
-    })
-    .expect(201);
-  return (res.body as { id: string }).id;
-}
-
-function sync(connectionId: string, company = acme): Promise<SyncStats> {
-  return t.app
-    .get(SyncService)
-    .syncConnection(company.id, connectionId, new AbortController().signal);
-}
-
-async function failure(connectionId: string): Promise<ProviderError> {
-  const error = await sync(connectionId).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
-async function employee(email: string) {
-  const res = await t
-    .http()
-    .get(`/api/employees?email=${encodeURIComponent(email)}`)
-    .set(bearer(acme.adminKey))
-    .expect(200);
-  return (res.body as { items: Record<string, unknown>[] }).items[0];
-}
-
-async function connection(id: string) {
-  const res = await t.http().get(`/api/directory/${id}`).set(bearer(acme.adminKey)).expect(200);
-  return res.body as Record<string, unknown>;
-}
+const {
+  createConnection,
+  sync,
+  syncError: failure,
+  employee,
+  connection,
+} = providerHarness({
+  app: () => t,
+  company: () => acme,
+  connection: {
+    name: 'Entra ID',
+    type: 'entra-id',
+    deprovisionThresholdPercent: 50,
+    config: () => ({
+      tenantId: entra.tenantId,
+      clientId: entra.clientId,
+      clientSecret: newSecret(),
+      authorityHost: entra.url,
+      graphBaseUrl: entra.url,
+    }),
+  },
+});
 
 beforeAll(async () => {
   t = await startTestApp({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true', PROVIDER_RETRY_BASE_MS: '1' });

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ProviderError } from '../src/directory/providers/directory-provider.js';
-import { SyncService, type SyncStats } from '../src/sync/sync.service.js';
 import {
   DIRECTORY_SCOPE,
   FakeGoogle,
@@ -8,6 +6,7 @@ import {
   serviceAccountKeys,
   type GoogleUserJson,
 } from './fakes/fake-google.js';
+import { providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -27,60 +26,29 @@ let acme: TestCompany;
 const users = (from: number, to: number, overrides: Partial<GoogleUserJson> = {}) =>
   Array.from({ length: to - from }, (_, i) => googleUser(from + i, overrides));
 
-async function createGoogleConnection(config: Record<string, unknown> = {}): Promise<string> {
-  const res = await t
-    .http()
-    .post('/api/directory')
-    .set(bearer(acme.adminKey))
-    .send({
-      name: 'Google',
-      type: 'google-workspace',
-      deprovisionThresholdPercent: 20,
-      config: {
-        serviceAccountEmail: SERVICE_ACCOUNT,
-        privateKey: keys.privateKey,
-        delegatedAdminEmail: ADMINS[0],
-        tokenUrl: google.tokenUrl,
-        baseUrl: google.url,
-        ...config,
-      },
-    })
-    .expect(201);
-  return (res.body as { id: string }).id;
-}
-
-function sync(connectionId: string): Promise<SyncStats> {
-  return t.app.get(SyncService).syncConnection(acme.id, connectionId, new AbortController().signal);
-}
-
-async function syncError(connectionId: string): Promise<ProviderError> {
-  const error = await sync(connectionId).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
-async function employee(email: string) {
-  const res = await t
-    .http()
-    .get(`/api/employees?email=${encodeURIComponent(email)}`)
-    .set(bearer(acme.adminKey))
-    .expect(200);
-  return (res.body as { items: Record<string, unknown>[] }).items[0];
-}
-
-async function connection(id: string) {
-  const res = await t.http().get(`/api/directory/${id}`).set(bearer(acme.adminKey)).expect(200);
-  return res.body as Record<string, unknown>;
-}
-
-async function connectionTest(id: string) {
-  const res = await t
-    .http()
-    .post(`/api/directory/${id}/test`)
-    .set(bearer(acme.adminKey))
-    .expect(200);
-  return res.body as Record<string, unknown>;
-}
+const {
+  createConnection: createGoogleConnection,
+  sync,
+  syncError,
+  employee,
+  connection,
+  testConnection: connectionTest,
+} = providerHarness({
+  app: () => t,
+  company: () => acme,
+  connection: {
+    name: 'Google',
+    type: 'google-workspace',
+    deprovisionThresholdPercent: 20,
+    config: () => ({
+      serviceAccountEmail: SERVICE_ACCOUNT,
+      privateKey: keys.privateKey,
+      delegatedAdminEmail: ADMINS[0],
+      tokenUrl: google.tokenUrl,
+      baseUrl: google.url,
+    }),
+  },
+});
 
 const pageUrls = () => google.requests.map((r) => new URL(r.url, google.url).searchParams);
 

@@ -11,6 +11,7 @@ import {
   type LdapPerson,
   type OpenLdap,
 } from './support/openldap.js';
+import { providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -44,35 +45,22 @@ describeLdap('the LDAP provider against a real OpenLDAP', () => {
   let acme: TestCompany;
   let connectionId: string;
 
-  const sync = () =>
-    t.app.get(SyncService).syncConnection(acme.id, connectionId, new AbortController().signal);
-  const employee = async (email: string) => {
-    const res = await t
-      .http()
-      .get(`/api/employees?email=${encodeURIComponent(email)}`)
-      .set(bearer(acme.adminKey))
-      .expect(200);
-    return (res.body as { items: Record<string, unknown>[] }).items[0];
-  };
-  const createConnection = async (config: Record<string, unknown>) => {
-    const res = await t
-      .http()
-      .post('/api/directory')
-      .set(bearer(acme.adminKey))
-      .send({
-        name: 'Directory',
-        type: 'ldap',
-        config: {
-          url: ldap.url,
-          bindDN: LDAP_ADMIN,
-          bindPassword: LDAP_PASSWORD,
-          baseDN: LDAP_BASE,
-          ...config,
-        },
-      })
-      .expect(201);
-    return (res.body as { id: string }).id;
-  };
+  const harness = providerHarness({
+    app: () => t,
+    company: () => acme,
+    connection: {
+      name: 'Directory',
+      type: 'ldap',
+      config: () => ({
+        url: ldap.url,
+        bindDN: LDAP_ADMIN,
+        bindPassword: LDAP_PASSWORD,
+        baseDN: LDAP_BASE,
+      }),
+    },
+  });
+  const { employee, createConnection } = harness;
+  const sync = () => harness.sync(connectionId);
 
   beforeAll(async () => {
     // Thousands of entries: the server's 500-entry size limit makes paging necessary.

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ProviderError } from '../src/directory/providers/directory-provider.js';
-import { MassDeprovisionError, SyncService, type SyncStats } from '../src/sync/sync.service.js';
+import { MassDeprovisionError } from '../src/sync/sync.service.js';
 import { FakeOkta, oktaUser, type OktaUserJson } from './fakes/fake-okta.js';
+import { providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -18,40 +19,18 @@ let acme: TestCompany;
 const users = (from: number, to: number, status = 'ACTIVE') =>
   Array.from({ length: to - from }, (_, i) => oktaUser(from + i, { status }));
 
-async function createOktaConnection(company: TestCompany, threshold = 20): Promise<string> {
-  const res = await t
-    .http()
-    .post('/api/directory')
-    .set(bearer(company.adminKey))
-    .send({
-      name: 'Okta',
-      type: 'okta',
-      deprovisionThresholdPercent: threshold,
-      config: { orgUrl: okta.url, apiToken: okta.apiToken },
-    })
-    .expect(201);
-  return (res.body as { id: string }).id;
-}
+const { createConnection, sync, employees, connection } = providerHarness({
+  app: () => t,
+  company: () => acme,
+  connection: {
+    name: 'Okta',
+    type: 'okta',
+    config: () => ({ orgUrl: okta.url, apiToken: okta.apiToken }),
+  },
+});
 
-function sync(connectionId: string, options = {}, company = acme): Promise<SyncStats> {
-  return t.app
-    .get(SyncService)
-    .syncConnection(company.id, connectionId, new AbortController().signal, options);
-}
-
-async function employees(query = '', company = acme) {
-  const res = await t
-    .http()
-    .get(`/api/employees${query}`)
-    .set(bearer(company.adminKey))
-    .expect(200);
-  return res.body as { items: Record<string, unknown>[]; nextCursor: string | null };
-}
-
-async function connection(id: string) {
-  const res = await t.http().get(`/api/directory/${id}`).set(bearer(acme.adminKey)).expect(200);
-  return res.body as Record<string, unknown>;
-}
+const createOktaConnection = (company: TestCompany, threshold = 20) =>
+  createConnection({}, { company, deprovisionThresholdPercent: threshold });
 
 beforeAll(async () => {
   t = await startTestApp({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true', PROVIDER_RETRY_BASE_MS: '1' });
