@@ -7,6 +7,29 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig, LogLevel } from './config/config.schema.js';
+import {
+  createRootLogger,
+  PinoLoggerService,
+  rootLoggerOptionsFor,
+  type RootLogger,
+} from './logging/logger.js';
+import { setupOpenApi } from './openapi/openapi.js';
+
+export interface AppLogOptions {
+  /** false: no logs at all (the tests' default), unless `log` is given. */
+  logger?: false;
+  /** The root pino logger to write to (default: one from LOG_LEVEL and NODE_ENV). */
+  log?: RootLogger;
+}
+
+/** The root pino logger, and what Nest gets as its logger. */
+function appLogging(config: AppConfig, options: AppLogOptions) {
+  const silent = options.logger === false && !options.log;
+  const log =
+    options.log ??
+    createRootLogger(silent ? { level: 'silent', pretty: false } : rootLoggerOptionsFor(config));
+  return { log, logger: silent ? (false as const) : new PinoLoggerService(log) };
+}
 
 const LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -19,9 +42,11 @@ export function logLevels(level: LogLevel): NestLogLevel[] {
 export function createWorker(
   config: AppConfig,
   databaseUrl: string,
+  options: AppLogOptions = {},
 ): Promise<INestApplicationContext> {
-  return NestFactory.createApplicationContext(AppModule.forRoot(config, databaseUrl), {
-    logger: logLevels(config.logLevel),
+  const { log, logger } = appLogging(config, options);
+  return NestFactory.createApplicationContext(AppModule.forRoot(config, databaseUrl, log), {
+    logger,
   });
 }
 
@@ -29,13 +54,16 @@ export function createWorker(
 export async function createApp(
   config: AppConfig,
   databaseUrl: string,
-  options: { logger?: false } = {},
+  options: AppLogOptions = {},
 ): Promise<INestApplication> {
+  const { log, logger } = appLogging(config, options);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config, databaseUrl),
-    { logger: options.logger ?? logLevels(config.logLevel), bodyParser: false },
+    AppModule.forRoot(config, databaseUrl, log),
+    { logger, bodyParser: false },
   );
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: '1mb' });
+  // SCIM clients send application/scim+json (RFC 7644 §3.1).
+  app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/scim+json'] });
+  setupOpenApi(app);
   return app;
 }

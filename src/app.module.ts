@@ -18,22 +18,34 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { DirectoryModule } from './directory/directory.module.js';
 import { EmployeesModule } from './employees/employees.module.js';
 import { HealthModule } from './health/health.module.js';
+import { createRootLogger, type RootLogger } from './logging/logger.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
+import { ScimModule } from './scim/scim.module.js';
 import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
 
 @Module({})
 export class AppModule implements NestModule {
   /** The configuration is validated and the database is running before this is called. */
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    databaseUrl: string,
+    /** The app's root pino logger (default: a silent one, e.g. for the CLI). */
+    log: RootLogger = createRootLogger({ level: 'silent', pretty: false }),
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         appConfigModule(config),
+        LoggingModule.forRoot(log),
+        MetricsModule,
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
         AuthModule,
         CompaniesModule,
         DirectoryModule,
+        ScimModule,
         EmployeesModule,
         SyncModule,
         SyncJobsModule,

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { type INestApplicationContext, Logger } from '@nestjs/common';
-import { createApp, createWorker, logLevels } from './app.factory.js';
+import { createApp, createWorker } from './app.factory.js';
 import type { AppConfig } from './config/config.schema.js';
 import { loadConfigOrExit } from './config/load-config.js';
 import { openDatabase, type DatabaseHandle } from './database/database.js';
 import { runMigrations } from './database/migrate.js';
+import { startOpsServer } from './health/ops-server.js';
+import { createRootLogger, PinoLoggerService, rootLoggerOptionsFor } from './logging/logger.js';
 
 /**
  * Starts one process of the service: config, database (embedded unless DATABASE_URL),
@@ -13,7 +16,9 @@ import { runMigrations } from './database/migrate.js';
 export async function runService(overrides: Partial<AppConfig> = {}): Promise<void> {
   const startedAt = Date.now();
   const config = { ...loadConfigOrExit(), ...overrides };
-  Logger.overrideLogger(logLevels(config.logLevel));
+  // One pino logger for the process: JSON lines in production, pretty output otherwise.
+  const log = createRootLogger(rootLoggerOptionsFor(config));
+  Logger.overrideLogger(new PinoLoggerService(log));
   const logger = new Logger('Bootstrap');
 
   // The one place that decides how the process ends: app.close() runs every Nest shutdown
@@ -21,6 +26,7 @@ export async function runService(overrides: Partial<AppConfig> = {}): Promise<vo
   // database stops, then the process exits 0. A signal during boot waits for boot to end.
   let database: DatabaseHandle | undefined;
   let app: INestApplicationContext | undefined;
+  let opsServer: Server | undefined;
   let booted = false;
   let stopSignal: string | undefined;
   const stop = async (signal: string) => {
@@ -28,6 +34,8 @@ export async function runService(overrides: Partial<AppConfig> = {}): Promise<vo
     if (!booted) return;
     logger.log(`${stopSignal} received, shutting down`);
     await app?.close();
+    opsServer?.closeAllConnections();
+    await new Promise((resolve) => (opsServer ? opsServer.close(resolve) : resolve(undefined)));
     await database?.close();
     process.exit(0);
   };
@@ -40,10 +48,16 @@ export async function runService(overrides: Partial<AppConfig> = {}): Promise<vo
     const applied = await runMigrations(database.url);
     if (applied.length) logger.log(`Applied migrations: ${applied.join(', ')}`);
     if (config.role === 'worker') {
-      app = await createWorker(config, database.url);
-      logger.log(`directory-sync worker started (${Date.now() - startedAt} ms to boot)`);
+      app = await createWorker(config, database.url, { log });
+      if (config.opsPort) {
+        opsServer = await startOpsServer(app, config.opsPort).catch((error: unknown) => {
+          throw new Error(`OPS_PORT ${config.opsPort}: ${(error as Error).message}`);
+        });
+      }
+      const ops = config.opsPort ? `; /health and /metrics on :${config.opsPort}` : '';
+      logger.log(`directory-sync worker started (${Date.now() - startedAt} ms to boot)${ops}`);
     } else {
-      const http = await createApp(config, database.url);
+      const http = await createApp(config, database.url, { log });
       app = http;
       await http.listen(config.port);
       logger.log(

@@ -293,7 +293,7 @@ describe('losing the database for a while', () => {
       expect(down.status).toBe(503);
       expect(await down.json()).toMatchObject({
         status: 'error',
-        checks: { database: { status: 'down' } },
+        error: { database: { status: 'down' } },
       });
       await sleep(500); // the worker's ticks fail meanwhile and back off
       expect(api.child.exitCode).toBeNull();

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { isScimPath, writeScimError } from '../scim/scim-error.js';
 import type { RequestWithId } from './request-id.js';
 import { TooManyRequestsException } from './too-many-requests.js';
 import { ValidationFailedException, type FieldError } from './validation.js';
@@ -32,6 +33,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<RequestWithId>();
     const response = http.getResponse<Response>();
+    // Errors on SCIM paths that no SCIM controller saw (malformed JSON, unknown route).
+    if (isScimPath(request.path)) return writeScimError(exception, request, response);
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
     if (exception instanceof TooManyRequestsException) {

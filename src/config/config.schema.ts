@@ -12,6 +12,8 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   port: number;
+  /** ROLE=worker: serves /health/* and /metrics on this port (unset: no HTTP at all). */
+  opsPort: number | undefined;
   role: Role;
   /** Unset: the platform routes answer 404. */
   platformAdminToken: string | undefined;
@@ -26,6 +28,8 @@ export interface AppConfig {
   shutdownGraceMs: number;
   jobRetentionDays: number;
   syncTriggerRateLimit: number;
+  /** SCIM requests per push connection per minute; 0 = off. */
+  scimRateLimit: number;
   directoryAllowPrivateNetworks: boolean;
   providerTimeoutMs: number;
   providerRetryBaseMs: number;
@@ -124,6 +128,7 @@ export function parseConfig(env: Env): AppConfig {
     databaseUrl: read.postgresUrl('DATABASE_URL'),
     dataDir: read.string('DATA_DIR') ?? './.data',
     port: read.integer('PORT', 3000, 1, 65535),
+    opsPort: env.OPS_PORT?.trim() ? read.integer('OPS_PORT', 0, 1, 65535) : undefined,
     role: read.oneOf('ROLE', ROLES, 'all'),
     platformAdminToken: read.string('PLATFORM_ADMIN_TOKEN'),
     encryptionKey: read.key32('ENCRYPTION_KEY'),
@@ -136,6 +141,7 @@ export function parseConfig(env: Env): AppConfig {
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 25_000, 0, HOUR),
     jobRetentionDays: read.integer('JOB_RETENTION_DAYS', 30, 1, 3650),
     syncTriggerRateLimit: read.integer('SYNC_TRIGGER_RATE_LIMIT', 60, 0, 100_000),
+    scimRateLimit: read.integer('SCIM_RATE_LIMIT', 600, 0, 1_000_000),
     directoryAllowPrivateNetworks: read.boolean('DIRECTORY_ALLOW_PRIVATE_NETWORKS', false),
     providerTimeoutMs: read.integer('PROVIDER_TIMEOUT_MS', 30_000, 100, 10 * MINUTE),
     providerRetryBaseMs: read.integer('PROVIDER_RETRY_BASE_MS', 1000, 0, MINUTE),

@@ -3,6 +3,7 @@ import { Foundation1764360000000 } from '../../migrations/1764360000000-Foundati
 import { Employees1764400000000 } from '../../migrations/1764400000000-Employees.js';
 import { SyncJobs1764450000000 } from '../../migrations/1764450000000-SyncJobs.js';
 import { QueueNotifyRetention1764500000000 } from '../../migrations/1764500000000-QueueNotifyRetention.js';
+import { Scim1764550000000 } from '../../migrations/1764550000000-Scim.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   Employees1764400000000,
   SyncJobs1764450000000,
   QueueNotifyRetention1764500000000,
+  Scim1764550000000,
 ];
 
 /**

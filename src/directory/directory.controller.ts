@@ -5,28 +5,62 @@ import { UuidParam } from '../common/uuid-param.js';
 import { TriggerSyncDto } from '../sync-jobs/dto/sync-job.dto.js';
 import { acceptedJob } from '../sync-jobs/sync-jobs.controller.js';
 import { DirectoryService } from './directory.service.js';
-import { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto.js';
+import {
+  CreateConnectionDto,
+  PROVIDER_CONFIG_MODELS,
+  UpdateConnectionDto,
+} from './dto/connection.dto.js';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { API_KEY_AUTH } from '../openapi/openapi.js';
+import {
+  ApiErrors,
+  ConnectionListSchema,
+  ConnectionSchema,
+  ConnectionTestSchema,
+  EnqueuedJobSchema,
+} from '../openapi/schemas.js';
 
+@ApiTags('directory')
+@ApiExtraModels(...PROVIDER_CONFIG_MODELS)
+@ApiBearerAuth(API_KEY_AUTH)
+@ApiErrors(400, 401, 403, 404)
 @Controller('api/directory')
 export class DirectoryController {
   constructor(private readonly directory: DirectoryService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a connection (admin)' })
+  @ApiCreatedResponse({ type: ConnectionSchema })
   create(@CurrentCompany() companyId: string, @Body() body: CreateConnectionDto) {
     return this.directory.create(companyId, body);
   }
 
   @Get()
+  @ApiOperation({ summary: "The company's connections" })
+  @ApiOkResponse({ type: ConnectionListSchema })
   async list(@CurrentCompany() companyId: string) {
     return { items: await this.directory.list(companyId) };
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One connection (secrets masked)' })
+  @ApiOkResponse({ type: ConnectionSchema })
   get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return this.directory.get(companyId, id);
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Change a connection (admin); config is merged' })
+  @ApiOkResponse({ type: ConnectionSchema })
   update(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
@@ -37,13 +71,30 @@ export class DirectoryController {
 
   @Post(':id/test')
   @HttpCode(200)
+  @ApiOperation({ summary: "Try the connection's credentials on the first page (admin)" })
+  @ApiOkResponse({ type: ConnectionTestSchema })
   test(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return this.directory.test(companyId, id);
+  }
+
+  /** A new SCIM bearer token for a scim connection (shown once); the old one stops working. */
+  @Post(':id/scim-token')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate the SCIM bearer token of a scim connection (admin)' })
+  @ApiErrors(409)
+  rotateScimToken(@CurrentCompany() companyId: string, @UuidParam() id: string) {
+    return this.directory.rotateScimToken(companyId, id);
   }
 
   /** 202: the sync runs in the background; watch it at the `Location`. */
   @Post(':id/sync')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Enqueue a sync (admin); the job runs in the background' })
+  @ApiAcceptedResponse({
+    type: EnqueuedJobSchema,
+    headers: { Location: { description: '/api/sync-jobs/<jobId>', schema: { type: 'string' } } },
+  })
+  @ApiErrors(429)
   async sync(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
@@ -55,6 +106,8 @@ export class DirectoryController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a connection (admin); its jobs are cancelled' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   async remove(@CurrentCompany() companyId: string, @UuidParam() id: string): Promise<void> {
     await this.directory.remove(companyId, id);
   }

@@ -15,6 +15,7 @@ import { AwsIdentityCenterProvider } from './providers/aws-identity-center.provi
 import { LdapProvider } from './providers/ldap.provider.js';
 import { ProviderHttpClient } from './providers/provider-http-client.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([DirectoryConnection]), SyncJobsModule],
@@ -23,9 +24,10 @@ import { ProviderRegistry } from './providers/provider-registry.js';
     DirectoryService,
     {
       provide: ProviderHttpClient,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) =>
+      inject: [ConfigService, MetricsService],
+      useFactory: (config: ConfigService<AppConfig, true>, metrics: MetricsService) =>
         new ProviderHttpClient({
+          onResult: (provider, status) => metrics.providerRequests.inc({ provider, status }),
           allowPrivateNetworks: config.get('directoryAllowPrivateNetworks', { infer: true }),
           timeoutMs: config.get('providerTimeoutMs', { infer: true }),
           retryBaseMs: config.get('providerRetryBaseMs', { infer: true }),

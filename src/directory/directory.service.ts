@@ -193,6 +193,17 @@ export class DirectoryService {
     return this.jobs.enqueue(row, 'manual', options);
   }
 
+  /** Replaces a scim connection's bearer token: 409 for other types. */
+  async rotateScimToken(companyId: string, id: string): Promise<{ scimToken: string }> {
+    const row = await this.find(companyId, id);
+    if (row.type !== 'scim') {
+      throw new ConflictException('only scim connections have a SCIM token');
+    }
+    const scim = generateToken('scim');
+    await this.connections.update({ id: row.id, companyId }, { scimTokenHash: scim.hash });
+    return { scimToken: scim.token };
+  }
+
   /** Its waiting jobs are cancelled and a running one is asked to stop; the jobs stay listed. */
   async remove(companyId: string, id: string): Promise<void> {
     await this.connections.manager.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, type FindOptionsWhere, type Repository } from 'typeorm';
+import { MoreThan, Raw, type FindOptionsWhere, type Repository } from 'typeorm';
 import type { ListEmployeesQuery } from './dto/list-employees.dto.js';
 import { Employee } from './employee.entity.js';
 
@@ -35,6 +35,15 @@ export class EmployeesService {
     const where: FindOptionsWhere<Employee> = { companyId };
     if (query.active !== undefined) where.active = query.active;
     if (query.connectionId) where.sourceConnectionId = query.connectionId;
+    if (query.groupId) {
+      where.id = Raw(
+        (id) =>
+          `${id} IN (SELECT m.employee_id FROM scim_group_member m
+                      JOIN scim_group g ON g.id = m.group_id
+                     WHERE g.id = :groupId AND g.company_id = :companyId)`,
+        { groupId: query.groupId, companyId },
+      );
+    }
     if (query.cursor !== undefined) where.email = MoreThan(decodeCursor(query.cursor));
     if (query.email !== undefined) {
       const email = query.email.trim().toLowerCase();

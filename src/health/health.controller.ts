@@ -1,45 +1,36 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck } from '@nestjs/terminus';
 import type { Response } from 'express';
-import type { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators.js';
+import { ReadinessService } from './readiness.service.js';
 
-const DATABASE_TIMEOUT_MS = 2000;
-
+@ApiTags('operations')
 @Controller('health')
 @Public()
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
-  /** The process is up and serving HTTP. */
+  /** The process is up and serving HTTP (a liveness probe: no dependency is checked). */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({
+    schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } },
+  })
   live() {
     return { status: 'ok' };
   }
 
-  /** Ready to serve: the database answers within 2 s. 503 names the failing check. */
+  /** 200 when ready; 503 with terminus's body naming the failing check. */
   @Get('ready')
+  @HealthCheck()
+  @ApiOperation({
+    summary: 'Readiness: database reachable; in worker processes, the claim loop alive',
+    description: '503 when a check fails; `error` names it (`database`, `worker`).',
+  })
   async ready(@Res({ passthrough: true }) res: Response) {
-    const database = await this.checkDatabase();
-    if (database.status !== 'up') res.status(503);
-    return { status: database.status === 'up' ? 'ok' : 'error', checks: { database } };
-  }
-
-  private async checkDatabase(): Promise<{ status: 'up' | 'down'; error?: string }> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${DATABASE_TIMEOUT_MS} ms`)),
-        DATABASE_TIMEOUT_MS,
-      );
-    });
-    try {
-      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
-      return { status: 'up' };
-    } catch (error) {
-      return { status: 'down', error: error instanceof Error ? error.message : String(error) };
-    } finally {
-      clearTimeout(timer);
-    }
+    const { ready, body } = await this.readiness.check();
+    if (!ready) res.status(503);
+    return body;
   }
 }

@@ -1,5 +1,6 @@
 import {
   type BeforeApplicationShutdown,
+  Inject,
   Injectable,
   Logger,
   NotFoundException,
@@ -19,7 +20,10 @@ import { SyncJobService, type ClaimedJob } from '../sync-jobs/sync-job.service.j
 import { DirectoryService } from '../directory/directory.service.js';
 import { TriggerRateLimit } from '../sync-jobs/trigger-rate-limit.js';
 import { SyncService } from '../sync/sync.service.js';
-import { failureVerdict } from './job-failure.js';
+import { logContext, ROOT_LOGGER, type RootLogger } from '../logging/logger.js';
+import { MetricsService, type JobOutcome } from '../metrics/metrics.service.js';
+import type { SyncStats } from '../sync/sync-stats.js';
+import { errorClass, failureVerdict } from './job-failure.js';
 import { JobListener } from './job-listener.js';
 
 /** Why a running job's AbortSignal fired. */
@@ -48,6 +52,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private failedTicks = 0;
   private stopping = false;
   private unsubscribe?: () => void;
+  /** When the claim loop last completed a tick (or was started): the readiness check. */
+  private lastTickAt = Date.now();
 
   constructor(
     private readonly jobs: SyncJobService,
@@ -59,11 +65,34 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly listener: JobListener,
     private readonly directory: DirectoryService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+    @Inject(ROOT_LOGGER) private readonly log: RootLogger,
   ) {}
+
+  /** Whether this process runs the claim loop (ROLE all or worker). */
+  get runsLoop(): boolean {
+    return this.config.get('role', { infer: true }) !== 'api';
+  }
+
+  /**
+   * The claim loop is alive when a tick ended (well or not) within three poll intervals
+   * plus 10 s, counted from the end of a deliberate pause (the database was away): a loop
+   * stuck in a tick, or never ticking, is not.
+   */
+  loopStatus(now = Date.now()): { alive: boolean; lastTickAt: string; staleAfterMs: number } {
+    const staleAfterMs = 3 * this.config.get('syncPollIntervalMs', { infer: true }) + 10_000;
+    const since = Math.max(this.lastTickAt, this.pausedUntil);
+    return {
+      alive: !this.stopping && now - since <= staleAfterMs,
+      lastTickAt: new Date(this.lastTickAt).toISOString(),
+      staleAfterMs,
+    };
+  }
 
   /** ROLE=api serves HTTP only: no claiming, no housekeeping. */
   onApplicationBootstrap(): void {
-    if (this.config.get('role', { infer: true }) === 'api') return;
+    if (!this.runsLoop) return;
+    this.lastTickAt = Date.now();
     const every = this.config.get('syncPollIntervalMs', { infer: true });
     this.registry.addInterval(
       POLL_INTERVAL,
@@ -100,9 +129,13 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
   kick(options: { housekeeping?: boolean } = {}): void {
     if (this.stopping || Date.now() < this.pausedUntil) return;
     this.tick(options).then(
-      () => (this.failedTicks = 0),
+      () => {
+        this.failedTicks = 0;
+        this.lastTickAt = Date.now();
+      },
       (error: unknown) => {
         this.failedTicks++;
+        this.lastTickAt = Date.now();
         const poll = this.config.get('syncPollIntervalMs', { infer: true });
         const pause = Math.min(poll * 2 ** (this.failedTicks - 1), MAX_PAUSE_MS);
         this.pausedUntil = Date.now() + pause;
@@ -149,7 +182,10 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async housekeeping(): Promise<void> {
     const reaped = await this.jobs.reapExpired();
-    if (reaped) this.logger.warn(`reaped ${reaped} job(s) whose worker stopped heartbeating`);
+    if (reaped) {
+      this.metrics.jobsReaped.inc(reaped);
+      this.logger.warn(`reaped ${reaped} job(s) whose worker stopped heartbeating`);
+    }
     await this.jobs.enqueueDueSchedules();
     // Retention needs only one instance at a time: whoever holds the lock this round.
     await ifLockAvailable(this.dataSource, HOUSEKEEPING_LOCK, async () => {
@@ -178,30 +214,55 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     this.running.set(job.id, { done, stop });
   }
 
-  private async process(job: ClaimedJob, stop: AbortController): Promise<void> {
+  /**
+   * Runs one claimed job. Every line logged meanwhile (here, in the sync engine, in the
+   * providers) carries the job id, connection id and company id.
+   */
+  private process(job: ClaimedJob, stop: AbortController): Promise<void> {
+    const ids = { jobId: job.id, connectionId: job.connectionId ?? undefined };
+    return logContext.run({ ...ids, companyId: job.companyId }, () => this.runJob(job, stop));
+  }
+
+  private async runJob(job: ClaimedJob, stop: AbortController): Promise<void> {
+    const provider = job.connection?.type ?? 'unknown';
+    const log = this.log.child({ context: SyncWorker.name, provider, attempt: job.attempts });
+    const timer = this.metrics.jobDuration.startTimer({ provider });
     const lease = this.config.get('syncLeaseMs', { infer: true });
     const heartbeat = setInterval(
       () => {
         this.heartbeat(job, stop).catch((error: unknown) =>
-          this.logger.warn(`heartbeat of job ${job.id} failed: ${String(error)}`),
+          log.warn({ err: error }, `heartbeat of job ${job.id} failed`),
         );
       },
       Math.max(Math.min(lease / 3, 2000), 5),
     );
+    let outcome: JobOutcome;
+    log.info(`job ${job.id} started (${job.trigger}, attempt ${job.attempts})`);
     try {
       if (!job.connection) throw new NotFoundException('the connection was deleted');
       const target = this.directory.syncTarget(job.connection);
       const stats = await this.sync.run(target, stop.signal, {
         allowMassDeprovision: job.allowMassDeprovision,
       });
-      if (!(await this.jobs.complete(job.id, this.workerId, stats))) {
-        this.logger.warn(`job ${job.id} finished after its lease was taken over; result dropped`);
+      if (await this.jobs.complete(job.id, this.workerId, stats)) {
+        outcome = 'succeeded';
+        this.recordSuccess(provider, stats);
+        log.info({ stats }, `job ${job.id} succeeded`);
+      } else {
+        outcome = 'lost';
+        log.warn(`job ${job.id} finished after its lease was taken over; result dropped`);
       }
     } catch (error) {
-      await this.settleFailure(job, stop.signal, error);
+      outcome = await this.settleFailure(job, stop.signal, error, log);
     } finally {
       clearInterval(heartbeat);
     }
+    timer({ outcome });
+  }
+
+  private recordSuccess(provider: string, stats: SyncStats): void {
+    this.metrics.jobsFinished.inc({ status: 'SUCCEEDED' });
+    this.metrics.recordStats(provider, stats);
   }
 
   private async heartbeat(job: ClaimedJob, stop: AbortController): Promise<void> {
@@ -211,24 +272,43 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     else if (beat.cancelRequested) stop.abort('cancelled' satisfies StopReason);
   }
 
-  private async settleFailure(job: ClaimedJob, signal: AbortSignal, error: unknown): Promise<void> {
+  private async settleFailure(
+    job: ClaimedJob,
+    signal: AbortSignal,
+    error: unknown,
+    log: RootLogger,
+  ): Promise<JobOutcome> {
     const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
     if (reason === 'lost') {
-      this.logger.warn(`job ${job.id} was taken over by the reaper; stopped`);
-    } else if (reason === 'shutdown') {
-      await this.jobs.release(job.id, this.workerId);
-    } else if (reason === 'cancelled') {
-      await this.jobs.cancelled(job.id, this.workerId, 'cancelled');
-    } else if (error instanceof NotFoundException) {
-      await this.jobs.cancelled(job.id, this.workerId, 'the connection was deleted');
-    } else {
-      const verdict = failureVerdict(error);
-      const status = await this.jobs.fail(job, this.workerId, verdict);
-      if (job.connectionId)
-        await this.directory.recordSyncFailure(job.connectionId, verdict.message);
-      this.logger.warn(
-        `job ${job.id} attempt ${job.attempts} failed (${status}): ${verdict.message}`,
-      );
+      log.warn(`job ${job.id} was taken over by the reaper; stopped`);
+      return 'lost';
     }
+    if (reason === 'shutdown') {
+      await this.jobs.release(job.id, this.workerId);
+      log.info(`job ${job.id} released at shutdown`);
+      return 'released';
+    }
+    if (reason === 'cancelled' || error instanceof NotFoundException) {
+      const why = reason === 'cancelled' ? 'cancelled' : 'the connection was deleted';
+      await this.jobs.cancelled(job.id, this.workerId, why);
+      this.metrics.jobsFinished.inc({ status: 'CANCELLED' });
+      log.info(`job ${job.id} cancelled (${why})`);
+      return 'cancelled';
+    }
+    const verdict = failureVerdict(error);
+    const kind = errorClass(error);
+    const status = await this.jobs.fail(job, this.workerId, verdict);
+    if (job.connectionId) await this.directory.recordSyncFailure(job.connectionId, verdict.message);
+    if (status === 'PENDING') {
+      this.metrics.jobRetries.inc({ error_class: kind });
+    } else if (status === 'FAILED') {
+      this.metrics.jobFailures.inc({ error_class: kind });
+      this.metrics.jobsFinished.inc({ status: 'FAILED' });
+    }
+    log.warn(
+      { errorClass: kind, status },
+      `job ${job.id} attempt ${job.attempts} failed (${status}): ${verdict.message}`,
+    );
+    return status === 'PENDING' ? 'retry' : status === 'FAILED' ? 'failed' : 'lost';
   }
 }

@@ -5,14 +5,33 @@ import { UuidParam } from '../common/uuid-param.js';
 import { ListSyncJobsQuery } from './dto/sync-job.dto.js';
 import { SyncJobService, type EnqueueResult } from './sync-job.service.js';
 import { toJobView } from './sync-job.view.js';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { API_KEY_AUTH } from '../openapi/openapi.js';
+import {
+  ApiErrors,
+  EnqueuedJobSchema,
+  SyncJobPageSchema,
+  SyncJobSchema,
+} from '../openapi/schemas.js';
 
 const DEFAULT_LIMIT = 50;
 
+@ApiTags('sync-jobs')
+@ApiBearerAuth(API_KEY_AUTH)
+@ApiErrors(400, 401, 403, 404)
 @Controller('api/sync-jobs')
 export class SyncJobsController {
   constructor(private readonly jobs: SyncJobService) {}
 
   @Get()
+  @ApiOperation({ summary: "The company's jobs, newest first" })
+  @ApiOkResponse({ type: SyncJobPageSchema })
   async list(@CurrentCompany() companyId: string, @Query() query: ListSyncJobsQuery) {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const rows = await this.jobs.list(companyId, { ...query, limit: limit + 1 });
@@ -24,6 +43,8 @@ export class SyncJobsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One job, with its stats' })
+  @ApiOkResponse({ type: SyncJobSchema })
   async get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return toJobView(await this.jobs.get(companyId, id));
   }
@@ -31,6 +52,9 @@ export class SyncJobsController {
   /** A FAILED or CANCELLED job runs again as a new job: 202 like a sync trigger. */
   @Post(':id/retry')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Run a FAILED or CANCELLED job again as a new job (admin)' })
+  @ApiAcceptedResponse({ type: EnqueuedJobSchema })
+  @ApiErrors(409, 429)
   async retry(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
@@ -41,6 +65,9 @@ export class SyncJobsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a waiting job, or ask a running one to stop (admin)' })
+  @ApiOkResponse({ type: SyncJobSchema })
+  @ApiErrors(409)
   async cancel(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return toJobView(await this.jobs.cancel(companyId, id));
   }

@@ -1,8 +1,30 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { IsName } from '../../common/is-name.js';
 import { CONNECTION_TYPES, type ConnectionType } from '../connection-types.js';
+import {
+  AwsIdentityCenterConfig,
+  EntraIdConfig,
+  GoogleWorkspaceConfig,
+  LdapConfig,
+  OktaConfig,
+  ScimConfig,
+} from './provider-configs.js';
 
 const YEAR_IN_MINUTES = 525_600;
+
+/** The config classes, in the OpenAPI document (DirectoryController adds them as models). */
+export const PROVIDER_CONFIG_MODELS = [
+  OktaConfig,
+  EntraIdConfig,
+  GoogleWorkspaceConfig,
+  LdapConfig,
+  AwsIdentityCenterConfig,
+  ScimConfig,
+];
+const PROVIDER_CONFIG_SCHEMAS = PROVIDER_CONFIG_MODELS.map((model) => ({
+  $ref: getSchemaPath(model),
+}));
 
 /** May be left out, but not sent as null (unlike @IsOptional, which lets null through). */
 const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
@@ -10,39 +32,54 @@ const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
 /** Fields a connection has whatever its type; `config` is validated per type by the service. */
 class ConnectionSettingsDto {
   /** null: no periodic sync. */
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 5,
+    description: 'null: no periodic sync',
+  })
   @IsOptional()
   @IsInt()
   @Min(5, { message: 'syncIntervalMinutes must be null or at least 5' })
   @Max(YEAR_IN_MINUTES)
   syncIntervalMinutes?: number | null;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 10 })
   @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(10)
   maxAttempts?: number;
 
+  @ApiPropertyOptional({ minimum: 0, maximum: 100 })
   @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(100)
   deprovisionThresholdPercent?: number;
 
+  @ApiPropertyOptional({
+    description: 'The provider config of the connection type (PATCH: merged into the stored one)',
+    oneOf: PROVIDER_CONFIG_SCHEMAS,
+  })
   @IsOmittable()
   @IsObject()
   config?: Record<string, unknown>;
 }
 
 export class CreateConnectionDto extends ConnectionSettingsDto {
+  @ApiProperty()
   @IsName()
   name!: string;
 
+  @ApiProperty({ enum: CONNECTION_TYPES })
   @IsIn(CONNECTION_TYPES, { message: `type must be one of ${CONNECTION_TYPES.join(', ')}` })
   type!: ConnectionType;
 }
 
 /** The type of a connection cannot change; everything else can. */
 export class UpdateConnectionDto extends ConnectionSettingsDto {
+  @ApiPropertyOptional()
   @IsOmittable()
   @IsName()
   name?: string;

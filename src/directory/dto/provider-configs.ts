@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsEmail,
@@ -21,9 +22,11 @@ const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
 const HTTP_URL_MESSAGE = '$property must be an https URL';
 
 export class OktaConfig {
+  @ApiProperty()
   @Matches(HTTP_URL, { message: '$property must be an https URL such as https://acme.okta.com' })
   orgUrl!: string;
 
+  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
@@ -31,33 +34,40 @@ export class OktaConfig {
 }
 
 export class EntraIdConfig {
+  @ApiProperty()
   @IsString()
   @Matches(/^[A-Za-z0-9.-]{1,253}$/, { message: '$property must be a tenant GUID or domain' })
   tenantId!: string;
 
+  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   clientId!: string;
 
+  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
   clientSecret!: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   authorityHost?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   graphBaseUrl?: string;
 }
 
 export class GoogleWorkspaceConfig {
+  @ApiProperty()
   @IsEmail({}, { message: '$property must be an email address' })
   serviceAccountEmail!: string;
 
+  @ApiProperty()
   @IsString()
   @Matches(/-----BEGIN PRIVATE KEY-----/, {
     message: '$property must be the PEM private key from the service account JSON key',
@@ -65,18 +75,22 @@ export class GoogleWorkspaceConfig {
   @MaxLength(16384)
   privateKey!: string;
 
+  @ApiProperty()
   @IsEmail({}, { message: '$property must be an email address' })
   delegatedAdminEmail!: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_]{1,64}$/, { message: '$property must be a customer id such as C01abc23' })
   customerId?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   tokenUrl?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   baseUrl?: string;
@@ -87,63 +101,76 @@ const LDAP_ATTRIBUTE_MESSAGE = '$property must be an LDAP attribute name';
 
 /** Which LDAP attribute holds each field; defaults suit both OpenLDAP and Active Directory. */
 export class LdapAttributes {
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   email?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   firstName?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   lastName?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   department?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   title?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   externalId?: string;
 }
 
 export class LdapConfig {
+  @ApiProperty()
   @Matches(/^ldaps?:\/\/[^\s/?#]+\/?$/, {
     message: '$property must be an ldap:// or ldaps:// URL such as ldaps://ldap.acme.com:636',
   })
   url!: string;
 
+  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   bindDN!: string;
 
+  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
   bindPassword!: string;
 
+  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   baseDN!: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(/^\(.*\)$/s, { message: '$property must be an LDAP filter in parentheses' })
   @MaxLength(4096)
   userFilter?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Matches(/-----BEGIN CERTIFICATE-----/, { message: '$property must be a PEM certificate' })
   @MaxLength(65536)
   caCertificate?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsObject()
   @ValidateNested()
@@ -152,22 +179,27 @@ export class LdapConfig {
 }
 
 export class AwsIdentityCenterConfig {
+  @ApiProperty()
   @Matches(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, {
     message: '$property must be an AWS region such as eu-west-1',
   })
   region!: string;
 
+  @ApiProperty()
   @Matches(/^d-[0-9a-f]{10}$/, { message: '$property must look like d-1234567890' })
   identityStoreId!: string;
 
+  @ApiProperty()
   @Matches(/^[A-Z0-9]{16,128}$/, { message: '$property must be an AWS access key id' })
   accessKeyId!: string;
 
+  @ApiProperty()
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
   secretAccessKey!: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   endpoint?: string;

@@ -16,6 +16,11 @@ export interface ProviderHttpOptions {
   maxRetries: number;
   /** The longest a 429 may make us wait in place; longer, and the job retries later. */
   maxRateLimitWaitMs: number;
+  /**
+   * Told of every request's result (metrics): the HTTP status, or `timeout` / `network`
+   * when no answer came. Not called for requests the caller aborted.
+   */
+  onResult?: (provider: string, status: string) => void;
 }
 
 export interface JsonRequest {
@@ -120,9 +125,14 @@ export class ProviderHttpClient {
         dispatcher: this.agent,
       });
     } catch (error) {
+      if (!init.signal.aborted) {
+        const timedOut = (error as Error).name === 'TimeoutError';
+        this.options.onResult?.(init.provider, timedOut ? 'timeout' : 'network');
+      }
       return this.networkFailure(error, init);
     }
     const { statusCode: status, headers } = response;
+    this.options.onResult?.(init.provider, String(status));
 
     if (status >= 300 && status < 400 && typeof headers.location === 'string') {
       await response.body.dump();

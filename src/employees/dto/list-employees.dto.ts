@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -11,6 +12,7 @@ import {
 } from 'class-validator';
 
 export class ListEmployeesQuery {
+  @ApiPropertyOptional({ type: Boolean })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
     value === 'true' ? true : value === 'false' ? false : value,
@@ -19,14 +21,22 @@ export class ListEmployeesQuery {
   active?: boolean;
 
   /** Exact match, case-insensitive. */
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(320)
   email?: string;
 
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all', { message: 'connectionId must be a UUID' })
   connectionId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  /** Members of a SCIM group (a group pushed by a scim connection of the company). */
+  @IsOptional()
+  @IsUUID('all', { message: 'groupId must be a UUID' })
+  groupId?: string;
 
   @IsOptional()
   @Type(() => Number)
@@ -36,6 +46,7 @@ export class ListEmployeesQuery {
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(1000)

@@ -1,0 +1,178 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { CONNECTION_TYPES } from '../directory/connection-types.js';
+import { SYNC_JOB_STATUSES } from '../sync-jobs/sync-job.entity.js';
+
+/**
+ * Response shapes for the OpenAPI document. The services return plain objects; these
+ * classes only describe them (there is no swagger CLI plugin: every property is annotated).
+ */
+
+const DATE = { type: String, format: 'date-time' } as const;
+const UUID = { type: String, format: 'uuid' } as const;
+
+export class FieldErrorSchema {
+  @ApiProperty({ example: 'config.apiToken' }) field!: string;
+  @ApiProperty({ example: 'config.apiToken should not be empty' }) message!: string;
+}
+
+export class ErrorSchema {
+  @ApiProperty({ example: 400 }) statusCode!: number;
+  @ApiProperty({ example: 'Bad Request' }) error!: string;
+  @ApiProperty({ description: 'Every problem, separated by "; "' }) message!: string;
+  @ApiPropertyOptional({ type: [FieldErrorSchema], description: 'Validation errors (400)' })
+  fields?: FieldErrorSchema[];
+  @ApiPropertyOptional({ description: '5xx only: also in X-Request-Id and in the log' })
+  requestId?: string;
+}
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed input or id; validation errors list each field',
+  401: 'No API key, an unknown or a revoked one',
+  403: 'A viewer key on a write',
+  404: "Not found (or not the caller's company's)",
+  409: 'Conflicts with the current state',
+  429: 'Rate limited; Retry-After says when to come back',
+  500: 'Unexpected; the body carries the requestId',
+};
+
+/** Documents the `{statusCode, error, message}` answers of the given statuses (and 500). */
+export const ApiErrors = (...statuses: number[]) =>
+  applyDecorators(
+    ...[...statuses, 500].map((status) =>
+      ApiResponse({ status, description: ERROR_TEXT[status], type: ErrorSchema }),
+    ),
+  );
+
+export class ApiKeySchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['admin', 'viewer'] }) role!: string;
+  @ApiProperty({ description: 'The first characters, to tell keys apart' }) prefix!: string;
+  @ApiProperty({ ...DATE, nullable: true }) lastUsedAt!: string | null;
+  @ApiProperty(DATE) createdAt!: string;
+}
+
+export class CreatedApiKeySchema extends ApiKeySchema {
+  @ApiProperty({ description: 'The plaintext key: shown this once', example: 'dsk_…' })
+  key!: string;
+}
+
+export class ApiKeyListSchema {
+  @ApiProperty({ type: [ApiKeySchema] }) items!: ApiKeySchema[];
+}
+
+export class CompanySchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty(DATE) createdAt!: string;
+}
+
+export class FirstApiKeySchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty({ example: 'dsk_…' }) key!: string;
+  @ApiProperty({ enum: ['admin'] }) role!: string;
+}
+
+export class CreatedCompanySchema {
+  @ApiProperty({ type: CompanySchema }) company!: CompanySchema;
+  @ApiProperty({ type: FirstApiKeySchema }) apiKey!: FirstApiKeySchema;
+}
+
+export class ConnectionSchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: CONNECTION_TYPES }) type!: string;
+  @ApiProperty({ enum: ['PENDING', 'ACTIVE', 'ERROR'] }) status!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The provider config; secrets are returned as "********"',
+  })
+  config!: Record<string, unknown>;
+  @ApiProperty({ type: Number, nullable: true, minimum: 5 }) syncIntervalMinutes!: number | null;
+  @ApiProperty({ minimum: 1, maximum: 10 }) maxAttempts!: number;
+  @ApiProperty({ minimum: 0, maximum: 100 }) deprovisionThresholdPercent!: number;
+  @ApiProperty({ ...DATE, nullable: true }) lastSyncAt!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) lastSyncCount!: number | null;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty(DATE) createdAt!: string;
+  @ApiProperty(DATE) updatedAt!: string;
+  @ApiPropertyOptional({ description: 'scim connections: where the IdP pushes to' })
+  scimBaseUrl?: string;
+  @ApiPropertyOptional({ description: 'scim connections, on creation only: the bearer token' })
+  scimToken?: string;
+}
+
+export class ConnectionListSchema {
+  @ApiProperty({ type: [ConnectionSchema] }) items!: ConnectionSchema[];
+}
+
+export class ConnectionTestSchema {
+  @ApiProperty() ok!: boolean;
+  @ApiPropertyOptional({ description: "Users on the provider's first page" }) userCount?: number;
+  @ApiPropertyOptional({ description: 'What went wrong, in words a person can act on' })
+  error?: string;
+}
+
+export class SyncStatsSchema {
+  @ApiProperty() fetched!: number;
+  @ApiProperty() created!: number;
+  @ApiProperty() updated!: number;
+  @ApiProperty() unchanged!: number;
+  @ApiProperty() deactivated!: number;
+  @ApiProperty() skipped!: number;
+}
+
+export class SyncJobSchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty({ ...UUID, nullable: true }) connectionId!: string | null;
+  @ApiProperty({ enum: SYNC_JOB_STATUSES }) status!: string;
+  @ApiProperty({ enum: ['manual', 'schedule', 'retry'] }) trigger!: string;
+  @ApiProperty() attempts!: number;
+  @ApiProperty() maxAttempts!: number;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty(DATE) runAfter!: string;
+  @ApiProperty({ ...DATE, nullable: true }) startedAt!: string | null;
+  @ApiProperty({ ...DATE, nullable: true }) finishedAt!: string | null;
+  @ApiProperty() cancelRequested!: boolean;
+  @ApiProperty() allowMassDeprovision!: boolean;
+  @ApiProperty({ type: SyncStatsSchema, nullable: true }) stats!: SyncStatsSchema | null;
+  @ApiProperty(DATE) createdAt!: string;
+  @ApiProperty(DATE) updatedAt!: string;
+}
+
+export class SyncJobPageSchema {
+  @ApiProperty({ type: [SyncJobSchema] }) items!: SyncJobSchema[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor`; null at the end' })
+  nextCursor!: string | null;
+}
+
+export class EnqueuedJobSchema {
+  @ApiProperty(UUID) jobId!: string;
+  @ApiProperty({ enum: SYNC_JOB_STATUSES }) status!: string;
+  @ApiProperty({ description: 'true: a waiting job already existed and is returned' })
+  deduplicated!: boolean;
+}
+
+export class EmployeeSchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty({ format: 'email' }) email!: string;
+  @ApiProperty({ type: String, nullable: true }) firstName!: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastName!: string | null;
+  @ApiProperty({ type: String, nullable: true }) department!: string | null;
+  @ApiProperty({ type: String, nullable: true }) title!: string | null;
+  @ApiProperty() active!: boolean;
+  @ApiProperty({ type: Boolean, nullable: true }) mfaEnabled!: boolean | null;
+  @ApiProperty({ ...UUID, nullable: true }) connectionId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) externalId!: string | null;
+  @ApiProperty(DATE) createdAt!: string;
+  @ApiProperty(DATE) updatedAt!: string;
+  @ApiProperty({ ...DATE, nullable: true }) deactivatedAt!: string | null;
+}
+
+export class EmployeePageSchema {
+  @ApiProperty({ type: [EmployeeSchema] }) items!: EmployeeSchema[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor`; null at the end' })
+  nextCursor!: string | null;
+}

@@ -1,0 +1,341 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { parse, type Filter } from 'scim2-parse-filter';
+import type { DataSource, EntityManager } from 'typeorm';
+import { sqlRows } from '../database/sql.js';
+import type { ScimConnection } from './scim-auth.guard.js';
+import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
+import { filterToSql, type FilterColumns } from './scim-filter.js';
+import { etag, type ListQuery } from './scim-paging.js';
+import { GROUP_SCHEMA, listResponse } from './scim-schemas.js';
+import { canonicalKeys, isObject, normalizePatch } from './scim-user-input.js';
+
+interface GroupRow {
+  id: string;
+  display_name: string;
+  external_id: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface MemberRow {
+  group_id: string;
+  value: string;
+  display: string;
+}
+
+const GROUP_COLUMNS: FilterColumns = {
+  id: { sql: 'g.id', kind: 'uuid' },
+  displayname: { sql: 'g.display_name', kind: 'text' },
+  externalid: { sql: 'g.external_id', kind: 'exact' },
+  'meta.created': { sql: 'g.created_at', kind: 'date' },
+  'meta.lastmodified': { sql: 'g.updated_at', kind: 'date' },
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface GroupInput {
+  displayName: string;
+  externalId: string | null;
+  members: string[];
+}
+
+/**
+ * SCIM Groups of one push connection with their members (users of the same connection).
+ * PATCH turns member operations into set operations in SQL, so a 10,000-member group is
+ * never loaded to add one person.
+ */
+@Injectable()
+export class ScimGroupsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async create(conn: ScimConnection, body: unknown, base: string) {
+    const input = parseGroup(body);
+    const id = await this.write(async (tx) => {
+      const [row] = await sqlRows<{ id: string }>(
+        tx,
+        `INSERT INTO scim_group (connection_id, company_id, display_name, external_id)
+         VALUES ($1, $2, $3, $4) RETURNING id`,
+        [conn.id, conn.companyId, input.displayName, input.externalId],
+      );
+      await this.addMembers(tx, conn, row.id, input.members);
+      return row.id;
+    });
+    return this.get(conn, id, base, false);
+  }
+
+  async get(conn: ScimConnection, id: string, base: string, excludeMembers: boolean) {
+    const group = await this.find(this.dataSource.manager, conn, id);
+    const members = excludeMembers ? undefined : await this.members([group.id]);
+    return toScimGroup(group, members, base);
+  }
+
+  async list(conn: ScimConnection, query: ListQuery, base: string) {
+    const params: unknown[] = [conn.id];
+    const where = query.filter ? ` AND ${this.filterSql(query.filter, params)}` : '';
+    const [{ total }] = await sqlRows<{ total: number }>(
+      this.dataSource,
+      `SELECT count(*)::int AS total FROM scim_group g WHERE g.connection_id = $1${where}`,
+      params,
+    );
+    const rows =
+      query.count === 0
+        ? []
+        : await sqlRows<GroupRow>(
+            this.dataSource,
+            `SELECT g.* FROM scim_group g WHERE g.connection_id = $1${where}
+              ORDER BY g.created_at, g.id OFFSET ${query.startIndex - 1} LIMIT ${query.count}`,
+            params,
+          );
+    const members =
+      query.excludedAttributes.has('members') || rows.length === 0
+        ? undefined
+        : await this.members(rows.map((r) => r.id));
+    return listResponse(
+      rows.map((row) => toScimGroup(row, members, base)),
+      total,
+      query.startIndex,
+    );
+  }
+
+  async replace(conn: ScimConnection, id: string, body: unknown, base: string) {
+    const input = parseGroup(body);
+    await this.write(async (tx) => {
+      await this.find(tx, conn, id, true);
+      await tx.query(`UPDATE scim_group SET display_name = $2, external_id = $3 WHERE id = $1`, [
+        id,
+        input.displayName,
+        input.externalId,
+      ]);
+      await tx.query(`DELETE FROM scim_group_member WHERE group_id = $1`, [id]);
+      await this.addMembers(tx, conn, id, input.members);
+      await this.touch(tx, id);
+    });
+    return this.get(conn, id, base, false);
+  }
+
+  /** add / remove / replace of members (incl. `members[value eq "…"]`), displayName, externalId. */
+  async patch(conn: ScimConnection, id: string, body: unknown): Promise<void> {
+    const operations = normalizePatch(body);
+    await this.write(async (tx) => {
+      await this.find(tx, conn, id, true);
+      for (const { op, path, value } of operations) {
+        const lower = (path ?? '').toLowerCase();
+        if (lower === 'displayname') {
+          if (op === 'remove') throw invalidValue('displayName is required');
+          const name = groupName(value);
+          await tx.query(`UPDATE scim_group SET display_name = $2 WHERE id = $1`, [id, name]);
+        } else if (lower === 'externalid') {
+          const externalId = op === 'remove' ? null : optionalString(value, 'externalId');
+          await tx.query(`UPDATE scim_group SET external_id = $2 WHERE id = $1`, [id, externalId]);
+        } else if (lower === 'members') {
+          if (op === 'replace' || (op === 'remove' && value === undefined)) {
+            await tx.query(`DELETE FROM scim_group_member WHERE group_id = $1`, [id]);
+          }
+          if (op === 'remove' && value !== undefined) {
+            await this.removeMembers(tx, id, memberIds(value));
+          } else if (op !== 'remove') {
+            await this.addMembers(tx, conn, id, memberIds(value));
+          }
+        } else if (lower.startsWith('members[')) {
+          const ids = filteredMemberIds(path ?? '');
+          if (op !== 'remove') {
+            throw new ScimException(400, `${op} is not supported on ${path}`, 'invalidPath');
+          }
+          await this.removeMembers(tx, id, ids);
+        } else if (lower === 'id' || lower === 'schemas' || lower === 'meta') {
+          // Okta repeats the id in a no-path replace; read-only attributes are ignored.
+        } else {
+          throw new ScimException(400, `unsupported path "${path}"`, 'invalidPath');
+        }
+      }
+      await this.touch(tx, id);
+    });
+  }
+
+  async remove(conn: ScimConnection, id: string): Promise<void> {
+    const result = UUID.test(id)
+      ? await sqlRows<{ id: string }>(
+          this.dataSource,
+          `DELETE FROM scim_group WHERE id = $1 AND connection_id = $2 RETURNING id`,
+          [id, conn.id],
+        )
+      : [];
+    if (result.length === 0) throw scimNotFound(`group ${id}`);
+  }
+
+  /** `members eq "<id>"` style filters ask "groups containing this user". */
+  private filterSql(filter: string, params: unknown[]): string {
+    const member = /^\s*members(?:\.value)?\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
+    if (member) {
+      params.push(member[1].toLowerCase());
+      return `EXISTS (SELECT 1 FROM scim_group_member m
+                       WHERE m.group_id = g.id AND m.employee_id::text = $${params.length})`;
+    }
+    return filterToSql(filter, GROUP_COLUMNS, params);
+  }
+
+  private async members(groupIds: string[]): Promise<Map<string, MemberRow[]>> {
+    const rows = await sqlRows<MemberRow>(
+      this.dataSource,
+      `SELECT m.group_id, m.employee_id AS value,
+              COALESCE(u.display_name, u.user_name) AS display
+         FROM scim_group_member m JOIN scim_user u ON u.employee_id = m.employee_id
+        WHERE m.group_id = ANY($1::uuid[])
+        ORDER BY m.group_id, u.user_name`,
+      [groupIds],
+    );
+    const byGroup = new Map<string, MemberRow[]>(groupIds.map((id) => [id, []]));
+    for (const row of rows) byGroup.get(row.group_id)?.push(row);
+    return byGroup;
+  }
+
+  /** Members must be live users of this connection: 400 invalidValue otherwise. */
+  private async addMembers(tx: EntityManager, conn: ScimConnection, id: string, ids: string[]) {
+    const wanted = [...new Set(ids.map((v) => v.toLowerCase()))];
+    if (wanted.length === 0) return;
+    if (wanted.some((v) => !UUID.test(v))) throw invalidValue('a member value is not a user id');
+    const found = await sqlRows<{ employee_id: string }>(
+      tx,
+      `SELECT employee_id FROM scim_user
+        WHERE connection_id = $1 AND deleted_at IS NULL AND employee_id = ANY($2::uuid[])`,
+      [conn.id, wanted],
+    );
+    if (found.length !== wanted.length) {
+      const known = new Set(found.map((r) => r.employee_id));
+      const missing = wanted.filter((v) => !known.has(v));
+      throw invalidValue(`unknown member(s): ${missing.join(', ')}`);
+    }
+    await tx.query(
+      `INSERT INTO scim_group_member (group_id, employee_id)
+       SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
+      [id, wanted],
+    );
+  }
+
+  private async removeMembers(tx: EntityManager, id: string, ids: string[]) {
+    const valid = ids.map((v) => v.toLowerCase()).filter((v) => UUID.test(v));
+    if (valid.length === 0) return;
+    await tx.query(
+      `DELETE FROM scim_group_member WHERE group_id = $1 AND employee_id = ANY($2::uuid[])`,
+      [id, valid],
+    );
+  }
+
+  private async touch(tx: EntityManager, id: string) {
+    await tx.query(
+      `UPDATE scim_group SET version = version + 1, updated_at = now() WHERE id = $1`,
+      [id],
+    );
+  }
+
+  private async find(db: EntityManager, conn: ScimConnection, id: string, lock = false) {
+    const [row] = UUID.test(id)
+      ? await sqlRows<GroupRow>(
+          db,
+          `SELECT * FROM scim_group WHERE id = $1 AND connection_id = $2${lock ? ' FOR UPDATE' : ''}`,
+          [id, conn.id],
+        )
+      : [];
+    if (!row) throw scimNotFound(`group ${id}`);
+    return row;
+  }
+
+  private async write<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw uniqueness('a group with this displayName already exists');
+      }
+      if ((error as { code?: string }).code === '23514') {
+        throw invalidValue('displayName must not be empty');
+      }
+      throw error;
+    }
+  }
+}
+
+function optionalString(value: unknown, field: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw invalidValue(`${field} must be a string`);
+  return value.trim() || null;
+}
+
+function groupName(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw invalidValue('displayName is required');
+  }
+  return value.trim();
+}
+
+function parseGroup(body: unknown): GroupInput {
+  if (!isObject(body)) throw invalidValue('the body must be a Group resource object');
+  const group = canonicalKeys(body) as Record<string, unknown>;
+  return {
+    displayName: groupName(group.displayName),
+    externalId: optionalString(group.externalId, 'externalId'),
+    members: group.members === undefined || group.members === null ? [] : memberIds(group.members),
+  };
+}
+
+/** `[{value}]`, one `{value}`, or bare ids: whatever the IdP sent. */
+function memberIds(value: unknown): string[] {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  return list.map((entry) => {
+    const id: unknown = isObject(entry)
+      ? (canonicalKeys(entry) as Record<string, unknown>).value
+      : entry;
+    if (typeof id !== 'string') throw invalidValue('every member needs a value (a user id)');
+    return id.trim();
+  });
+}
+
+/** The ids of `members[value eq "a"]` or `members[value eq "a" or value eq "b"]`. */
+function filteredMemberIds(path: string): string[] {
+  const match = /^members\[(.*)\]$/i.exec(path.trim());
+  let ast: Filter;
+  try {
+    ast = parse(match?.[1] ?? '');
+  } catch {
+    throw new ScimException(400, `invalid path "${path}"`, 'invalidPath');
+  }
+  const ids: string[] = [];
+  const walk = (node: Filter): void => {
+    if (node.op === 'or') return node.filters.forEach(walk);
+    if (node.op === 'eq' && node.attrPath.toLowerCase() === 'value') {
+      ids.push(String(node.compValue));
+      return;
+    }
+    throw new ScimException(400, `unsupported member filter in "${path}"`, 'invalidPath');
+  };
+  walk(ast);
+  return ids;
+}
+
+function toScimGroup(row: GroupRow, members: Map<string, MemberRow[]> | undefined, base: string) {
+  return {
+    schemas: [GROUP_SCHEMA],
+    id: row.id,
+    displayName: row.display_name,
+    ...(row.external_id ? { externalId: row.external_id } : {}),
+    ...(members
+      ? {
+          members: (members.get(row.id) ?? []).map((m) => ({
+            value: m.value,
+            display: m.display,
+            type: 'User',
+            $ref: `${base}/Users/${m.value}`,
+          })),
+        }
+      : {}),
+    meta: {
+      resourceType: 'Group',
+      created: row.created_at.toISOString(),
+      lastModified: row.updated_at.toISOString(),
+      location: `${base}/Groups/${row.id}`,
+      version: etag(row.version),
+    },
+  };
+}

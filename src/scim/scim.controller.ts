@@ -1,0 +1,216 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { Observable } from 'rxjs';
+import { Public } from '../auth/decorators.js';
+import { ScimAuthGuard, type ScimConnection, type ScimRequest } from './scim-auth.guard.js';
+import { SCIM_CONTENT_TYPE, ScimErrorFilter, scimNotFound } from './scim-error.js';
+import { ScimGroupsService } from './scim-groups.service.js';
+import { parseListQuery } from './scim-paging.js';
+import {
+  resourceTypeDocuments,
+  schemaDocuments,
+  serviceProviderConfig,
+  listResponse,
+} from './scim-schemas.js';
+import { ScimUsersService } from './scim-users.service.js';
+
+/** Every SCIM answer is `application/scim+json`. */
+@Injectable()
+class ScimContentType implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    context.switchToHttp().getResponse<Response>().type(SCIM_CONTENT_TYPE);
+    return next.handle();
+  }
+}
+
+/** The authenticated connection and the base URL of its SCIM service, for `meta.location`. */
+function scope(req: ScimRequest): { conn: ScimConnection; base: string } {
+  const conn = req.scim as ScimConnection;
+  return { conn, base: `${req.protocol}://${req.get('host')}/scim/v2/${conn.id}` };
+}
+
+function withEtag<T extends { meta: { version: string } }>(res: Response, resource: T): T {
+  res.setHeader('ETag', resource.meta.version);
+  return resource;
+}
+
+/**
+ * SCIM 2.0 (RFC 7643/7644) for one push connection. Not behind the API-key guard: the
+ * connection's own bearer token authenticates (ScimAuthGuard), and errors use SCIM's schema.
+ */
+@Public()
+@UseGuards(ScimAuthGuard)
+@UseFilters(ScimErrorFilter)
+@UseInterceptors(ScimContentType)
+@Controller('scim/v2/:connectionId')
+export class ScimController {
+  constructor(
+    private readonly users: ScimUsersService,
+    private readonly groups: ScimGroupsService,
+  ) {}
+
+  @Post('Users')
+  @HttpCode(201)
+  async createUser(
+    @Req() req: ScimRequest,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conn, base } = scope(req);
+    const user = await this.users.create(conn, body, base);
+    res.setHeader('Location', user.meta.location);
+    return withEtag(res, user);
+  }
+
+  @Get('Users')
+  listUsers(@Req() req: ScimRequest) {
+    const { conn, base } = scope(req);
+    return this.users.list(conn, parseListQuery(req.query), base);
+  }
+
+  @Get('Users/:id')
+  async getUser(
+    @Req() req: ScimRequest,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conn, base } = scope(req);
+    return withEtag(res, await this.users.get(conn, id, base));
+  }
+
+  @Put('Users/:id')
+  async replaceUser(
+    @Req() req: ScimRequest,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conn, base } = scope(req);
+    return withEtag(res, await this.users.replace(conn, id, body, base));
+  }
+
+  @Patch('Users/:id')
+  async patchUser(
+    @Req() req: ScimRequest,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conn, base } = scope(req);
+    return withEtag(res, await this.users.patch(conn, id, body, base));
+  }
+
+  @Delete('Users/:id')
+  @HttpCode(204)
+  async deleteUser(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
+    await this.users.remove(scope(req).conn, id);
+  }
+
+  @Post('Groups')
+  @HttpCode(201)
+  async createGroup(
+    @Req() req: ScimRequest,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conn, base } = scope(req);
+    const group = await this.groups.create(conn, body, base);
+    res.setHeader('Location', group.meta.location);
+    return withEtag(res, group);
+  }
+
+  @Get('Groups')
+  listGroups(@Req() req: ScimRequest) {
+    const { conn, base } = scope(req);
+    return this.groups.list(conn, parseListQuery(req.query), base);
+  }
+
+  @Get('Groups/:id')
+  async getGroup(
+    @Req() req: ScimRequest,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conn, base } = scope(req);
+    const excluded = parseListQuery(req.query).excludedAttributes.has('members');
+    return withEtag(res, await this.groups.get(conn, id, base, excluded));
+  }
+
+  @Put('Groups/:id')
+  async replaceGroup(
+    @Req() req: ScimRequest,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conn, base } = scope(req);
+    return withEtag(res, await this.groups.replace(conn, id, body, base));
+  }
+
+  /** 204: member lists can be long; RFC 7644 §3.5.2 allows answering without the resource. */
+  @Patch('Groups/:id')
+  @HttpCode(204)
+  async patchGroup(
+    @Req() req: ScimRequest,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.groups.patch(scope(req).conn, id, body);
+  }
+
+  @Delete('Groups/:id')
+  @HttpCode(204)
+  async deleteGroup(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
+    await this.groups.remove(scope(req).conn, id);
+  }
+
+  @Get('ServiceProviderConfig')
+  serviceProviderConfig(@Req() req: ScimRequest) {
+    return serviceProviderConfig(scope(req).base);
+  }
+
+  @Get('ResourceTypes')
+  resourceTypes(@Req() req: ScimRequest) {
+    const types = resourceTypeDocuments(scope(req).base);
+    return listResponse(types, types.length, 1);
+  }
+
+  @Get('ResourceTypes/:id')
+  resourceType(@Req() req: ScimRequest, @Param('id') id: string) {
+    const found = resourceTypeDocuments(scope(req).base).find((t) => t.id === id);
+    if (!found) throw scimNotFound(`resource type ${id}`);
+    return found;
+  }
+
+  @Get('Schemas')
+  schemas(@Req() req: ScimRequest) {
+    const schemas = schemaDocuments(scope(req).base);
+    return listResponse(schemas, schemas.length, 1);
+  }
+
+  @Get('Schemas/:id')
+  schema(@Req() req: ScimRequest, @Param('id') id: string) {
+    const found = schemaDocuments(scope(req).base).find((s) => s.id === id);
+    if (!found) throw scimNotFound(`schema ${id}`);
+    return found;
+  }
+}
