@@ -111,6 +111,8 @@ export class SyncWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.registry.doesExist('interval', POLL_INTERVAL)) {
       this.registry.deleteInterval(POLL_INTERVAL);
     }
+    // A tick under way (housekeeping, a claim) finishes before the pool closes.
+    await this.currentTick?.catch(() => undefined);
     const all = Promise.all([...this.running.values()].map((run) => run.done));
     const grace = this.config.get('shutdownGraceMs', { infer: true });
     // ref: false: once the jobs are done, the grace timer must not keep the process alive.

@@ -18,9 +18,11 @@ import {
   Injectable,
   type NestInterceptor,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { Public } from '../auth/decorators.js';
+import { SCIM_AUTH } from '../openapi/openapi.js';
 import { ScimAuthGuard, type ScimConnection, type ScimRequest } from './scim-auth.guard.js';
 import { SCIM_CONTENT_TYPE, ScimErrorFilter, scimNotFound } from './scim-error.js';
 import { ScimGroupsService } from './scim-groups.service.js';
@@ -57,6 +59,8 @@ function withEtag<T extends { meta: { version: string } }>(res: Response, resour
  * SCIM 2.0 (RFC 7643/7644) for one push connection. Not behind the API-key guard: the
  * connection's own bearer token authenticates (ScimAuthGuard), and errors use SCIM's schema.
  */
+@ApiTags('scim')
+@ApiBearerAuth(SCIM_AUTH)
 @Public()
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimErrorFilter)
