@@ -149,12 +149,12 @@ async function throughput(workerCount: number) {
   const workers = await startWorkers(workerCount, bench.url, { SYNC_CONCURRENCY: '8' });
   const started = process.hrtime.bigint();
   await bench.db.query(
-    `INSERT INTO sync_job (connection_id, company_id, status, trigger, max_attempts)
-     SELECT id, company_id, 'PENDING', 'manual', 4 FROM directory_connection`,
+    `INSERT INTO job (kind, dedupe_key, company_id, status, trigger, max_attempts)
+     SELECT 'sync', id::text, company_id, 'PENDING', 'manual', 4 FROM directory_connection`,
   );
   for (;;) {
     const { rows } = await bench.db.query<{ done: number }>(
-      `SELECT count(*)::int AS done FROM sync_job WHERE status = 'SUCCEEDED'`,
+      `SELECT count(*)::int AS done FROM job WHERE status = 'SUCCEEDED'`,
     );
     if (rows[0].done >= JOBS) break;
     await sleep(20);
@@ -174,14 +174,14 @@ async function pickupLatency(count: number) {
   const latencies: number[] = [];
   for (const connectionId of bench.connectionIds) {
     const { rows } = await bench.db.query<{ id: string }>(
-      `INSERT INTO sync_job (connection_id, company_id, status, trigger, max_attempts)
-       VALUES ($1, $2, 'PENDING', 'manual', 4) RETURNING id`,
+      `INSERT INTO job (kind, dedupe_key, company_id, status, trigger, max_attempts)
+       VALUES ('sync', $1, $2, 'PENDING', 'manual', 4) RETURNING id`,
       [connectionId, bench.companyId],
     );
     for (;;) {
       const result = await bench.db.query<{ ms: number | null; status: string }>(
         `SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms, status
-           FROM sync_job WHERE id = $1`,
+           FROM job WHERE id = $1`,
         [rows[0].id],
       );
       if (result.rows[0].status === 'SUCCEEDED') {

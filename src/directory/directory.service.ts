@@ -164,17 +164,6 @@ export class DirectoryService {
     };
   }
 
-  async recordSyncSuccess(id: string, userCount: number): Promise<void> {
-    await this.connections.update(
-      { id },
-      { status: 'ACTIVE', lastSyncAt: new Date(), lastSyncCount: userCount, lastError: null },
-    );
-  }
-
-  async recordSyncFailure(id: string, message: string): Promise<void> {
-    await this.connections.update({ id }, { status: 'ERROR', lastError: message.slice(0, 2000) });
-  }
-
   /**
    * Enqueues a manual sync. scim connections are pushed to and have nothing to pull (409).
    */

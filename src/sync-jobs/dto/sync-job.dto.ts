@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
-import { SYNC_JOB_STATUSES, type SyncJobStatus } from '../sync-job.entity.js';
+import { JOB_STATUSES, type JobStatus } from '../../queue/job.js';
 
 export class TriggerSyncDto {
   /** Deactivate even beyond the connection's threshold, for this run only. */
@@ -17,10 +17,10 @@ export class ListSyncJobsQuery {
   @IsUUID('all', { message: 'connectionId must be a UUID' })
   connectionId?: string;
 
-  @ApiPropertyOptional({ enum: SYNC_JOB_STATUSES })
+  @ApiPropertyOptional({ enum: JOB_STATUSES })
   @IsOptional()
-  @IsIn(SYNC_JOB_STATUSES, { message: `status must be one of ${SYNC_JOB_STATUSES.join(', ')}` })
-  status?: SyncJobStatus;
+  @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
+  status?: JobStatus;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * In-process signal "a job was enqueued", so this process's worker claims it at once instead
- * of at its next poll. (Other processes hear about it through the poll.)
+ * In-process signal "a job was enqueued", so this process's worker claims it at once. (Other
+ * processes hear about it through the NOTIFY trigger, and the poll is the backstop.)
  */
 @Injectable()
 export class JobSignals {

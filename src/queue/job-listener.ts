@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 
-const CHANNEL = 'sync_job_pending';
+const CHANNEL = 'job_pending';
 const MAX_RECONNECT_DELAY_MS = 30_000;
 
 /**
