@@ -100,6 +100,7 @@ export class JobQueue1764620000000 implements MigrationInterface {
   /** Back to `sync_job` (jobs of other kinds are dropped). */
   async down(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE job RENAME TO sync_job`);
+    await db.query(`ALTER INDEX job_pkey RENAME TO sync_job_pkey`);
     await db.query(`DROP TRIGGER job_pending_notify ON sync_job`);
     await db.query(`DROP FUNCTION job_notify_pending()`);
     await db.query(`DELETE FROM sync_job WHERE kind <> 'sync'`);

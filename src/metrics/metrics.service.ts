@@ -6,7 +6,6 @@ import {
   Registry,
   type CounterConfiguration,
 } from 'prom-client';
-import type { SyncStats } from '../sync/sync-stats.js';
 
 /** How a job's attempt ended, as the duration histogram labels it. */
 export type JobOutcome = 'succeeded' | 'retry' | 'failed' | 'cancelled' | 'released' | 'lost';
@@ -77,7 +76,10 @@ export class MetricsService {
   }
 
   /** A finished successful job's stats, into the employee counters. */
-  recordStats(provider: string, stats: SyncStats): void {
+  recordStats(
+    provider: string,
+    stats: { created: number; updated: number; deactivated: number },
+  ): void {
     this.employeesUpserted.inc({ provider, change: 'created' }, stats.created);
     this.employeesUpserted.inc({ provider, change: 'updated' }, stats.updated);
     this.employeesDeactivated.inc({ provider }, stats.deactivated);

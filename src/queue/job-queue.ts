@@ -33,12 +33,13 @@ const HAS_FOLLOW_UP = `(j.dedupe_key IS NOT NULL AND EXISTS (
  */
 const insertJobs = (input: string, returning: string) => `
 WITH input AS (${input}),
-companies AS (
+-- MATERIALIZED: read once, before the insert (inlined, they would be read again per row).
+companies AS MATERIALIZED (
   SELECT c.company_id,
          (SELECT coalesce(max(w.fair_round) + 1, 0) FROM job w
            WHERE w.kind = $1 AND w.company_id = c.company_id AND w.status = 'PENDING') AS next
     FROM (SELECT DISTINCT company_id FROM input) c),
-frontier AS (
+frontier AS MATERIALIZED (
   SELECT coalesce(min(fair_round), 0) AS round FROM job WHERE kind = $1 AND status = 'PENDING')
 INSERT INTO job (kind, company_id, dedupe_key, payload, trigger, max_attempts, status,
                  fair_round)
