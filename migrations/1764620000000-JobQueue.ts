@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * One queue for every kind of background work: `sync_job` becomes the `job` table, its rows
  * (with their history) become jobs of kind `sync` whose `dedupe_key` is the connection id,
  * and the NOTIFY trigger moves with them. A sync job's `allow_mass_deprovision` goes into
- * its payload and its `stats` into `result`.
+ * its payload and its `stats` into `result`. Connections with a sync interval get a
+ * `job_schedule` row, which the scheduler's tick reads instead of every connection.
  */
 export class JobQueue1764620000000 implements MigrationInterface {
   name = 'JobQueue1764620000000';
@@ -82,8 +83,28 @@ export class JobQueue1764620000000 implements MigrationInterface {
     // Retention.
     await db.query(`CREATE INDEX job_finished ON job (finished_at) WHERE finished_at IS NOT NULL`);
 
+    // Periodic jobs of a key (a connection's syncs): when the next tick should look at it.
+    await db.query(`
+      CREATE TABLE job_schedule (
+        kind          text NOT NULL,
+        dedupe_key    text NOT NULL,
+        company_id    uuid NOT NULL REFERENCES company (id) ON DELETE CASCADE,
+        payload       jsonb NOT NULL DEFAULT '{}',
+        max_attempts  integer NOT NULL CHECK (max_attempts >= 1),
+        every         interval NOT NULL CHECK (every > interval '0'),
+        next_run_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (kind, dedupe_key)
+      )`);
+    await db.query(`CREATE INDEX job_schedule_next ON job_schedule (kind, next_run_at)`);
+    await db.query(`
+      INSERT INTO job_schedule (kind, dedupe_key, company_id, max_attempts, every)
+      SELECT 'sync', id::text, company_id, max_attempts, sync_interval_minutes * interval '1 minute'
+        FROM directory_connection
+       WHERE sync_interval_minutes IS NOT NULL AND type <> 'scim'`);
+
     // Instant pickup: a job that becomes PENDING notifies `job_pending` in the transaction
     // that made it so (delivered at commit; several in one transaction collapse into one).
+    // Inserts notify once per statement (an enqueue of many jobs, or none when it coalesced).
     await db.query(`
       CREATE FUNCTION job_notify_pending() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -91,18 +112,33 @@ export class JobQueue1764620000000 implements MigrationInterface {
         RETURN NULL;
       END $$`);
     await db.query(`
+      CREATE FUNCTION job_notify_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM inserted WHERE status = 'PENDING') THEN
+          PERFORM pg_notify('job_pending', '');
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await db.query(`
+      CREATE TRIGGER job_inserted_notify
+        AFTER INSERT ON job REFERENCING NEW TABLE AS inserted
+        FOR EACH STATEMENT EXECUTE FUNCTION job_notify_inserted()`);
+    await db.query(`
       CREATE TRIGGER job_pending_notify
-        AFTER INSERT OR UPDATE OF status ON job
+        AFTER UPDATE OF status ON job
         FOR EACH ROW WHEN (NEW.status = 'PENDING')
         EXECUTE FUNCTION job_notify_pending()`);
   }
 
   /** Back to `sync_job` (jobs of other kinds are dropped). */
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP TABLE job_schedule`);
     await db.query(`ALTER TABLE job RENAME TO sync_job`);
     await db.query(`ALTER INDEX job_pkey RENAME TO sync_job_pkey`);
     await db.query(`DROP TRIGGER job_pending_notify ON sync_job`);
+    await db.query(`DROP TRIGGER job_inserted_notify ON sync_job`);
     await db.query(`DROP FUNCTION job_notify_pending()`);
+    await db.query(`DROP FUNCTION job_notify_inserted()`);
     await db.query(`DELETE FROM sync_job WHERE kind <> 'sync'`);
     for (const index of ['one_pending', 'one_running', 'due', 'company_rounds', 'company_list']) {
       await db.query(`DROP INDEX job_${index}`);

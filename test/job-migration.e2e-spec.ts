@@ -50,9 +50,10 @@ beforeAll(async () => {
   );
   await db.query(
     `INSERT INTO directory_connection (id, company_id, name, type, status, config_encrypted,
-                                       max_attempts, deprovision_threshold_percent)
-     VALUES ($1, $3, 'okta', 'okta', 'ACTIVE', '\\x00', 4, 20),
-            ($2, $3, 'entra', 'entra-id', 'ERROR', '\\x00', 2, 20)`,
+                                       max_attempts, deprovision_threshold_percent,
+                                       sync_interval_minutes)
+     VALUES ($1, $3, 'okta', 'okta', 'ACTIVE', '\\x00', 4, 20, 60),
+            ($2, $3, 'entra', 'entra-id', 'ERROR', '\\x00', 2, 20, NULL)`,
     [ids.okta, ids.entra, ids.company],
   );
   const old = (row: string) =>
@@ -144,6 +145,22 @@ describe('the migration from sync_job to job', () => {
     ]);
     const [{ table }] = await db.query(`SELECT to_regclass('sync_job')::text AS table`);
     expect(table).toBeNull();
+  });
+
+  it('gives each connection with a sync interval its schedule', async () => {
+    expect(
+      await db.query(
+        `SELECT kind, dedupe_key, company_id, max_attempts, every::text FROM job_schedule`,
+      ),
+    ).toEqual([
+      {
+        kind: 'sync',
+        dedupe_key: ids.okta,
+        company_id: ids.company,
+        max_attempts: 4,
+        every: '01:00:00',
+      },
+    ]);
   });
 
   it('serves the moved jobs through /api/sync-jobs as before, and keeps coalescing them', async () => {

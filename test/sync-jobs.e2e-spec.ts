@@ -346,8 +346,14 @@ describe('the scheduler', () => {
 
     await worker.drain();
     expect(await jobs.enqueueDueSchedules()).toBe(0); // ran just now: not due
+    // An hour passes, for the job and for the connection's schedule.
     await t.db.query(
       `UPDATE job SET finished_at = now() - interval '61 minutes' WHERE dedupe_key = $1`,
+      [id],
+    );
+    await t.db.query(
+      `UPDATE job_schedule SET next_run_at = next_run_at - interval '61 minutes'
+        WHERE dedupe_key = $1`,
       [id],
     );
     expect(await jobs.enqueueDueSchedules()).toBe(1);
@@ -364,6 +370,25 @@ describe('the scheduler', () => {
     await jobs.enqueueDueSchedules();
     const rows = await t.db.query(`SELECT 1 FROM job WHERE dedupe_key = $1`, [id]);
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('a connection’s schedule', () => {
+  const schedule = async (id: string) =>
+    t.db.query(`SELECT every::text, max_attempts FROM job_schedule WHERE dedupe_key = $1`, [id]);
+
+  it('follows its interval: set on create, changed by PATCH, gone with the interval or the connection', async () => {
+    const id = await createConnection('scheduled', { syncIntervalMinutes: 30, maxAttempts: 2 });
+    expect(await schedule(id)).toEqual([{ every: '00:30:00', max_attempts: 2 }]);
+    const patch = (body: object) =>
+      t.http().patch(`/api/directory/${id}`).set(bearer(acme.adminKey)).send(body).expect(200);
+    await patch({ syncIntervalMinutes: 120, maxAttempts: 3 });
+    expect(await schedule(id)).toEqual([{ every: '02:00:00', max_attempts: 3 }]);
+    await patch({ syncIntervalMinutes: null });
+    expect(await schedule(id)).toEqual([]);
+    await patch({ syncIntervalMinutes: 15 });
+    await t.http().delete(`/api/directory/${id}`).set(bearer(acme.adminKey)).expect(204);
+    expect(await schedule(id)).toEqual([]);
   });
 });
 

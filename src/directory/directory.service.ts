@@ -74,7 +74,7 @@ export class DirectoryService {
     const config = validateConnectionConfig(dto.type, dto.config ?? {}, this.allowPrivateNetworks);
     const id = randomUUID();
     const scim = dto.type === 'scim' ? generateToken('scim') : undefined;
-    const saved = await this.connections.save(
+    const saved = await this.saveScheduled(
       this.connections.create({
         id,
         companyId,
@@ -119,7 +119,18 @@ export class DirectoryService {
     if (dto.deprovisionThresholdPercent !== undefined) {
       row.deprovisionThresholdPercent = dto.deprovisionThresholdPercent;
     }
-    return this.toView(await this.connections.save(row), config);
+    return this.toView(await this.saveScheduled(row), config);
+  }
+
+  /** Saves a connection and its periodic syncs in one transaction. */
+  private async saveScheduled(row: DirectoryConnection): Promise<DirectoryConnection> {
+    return this.connections.manager.transaction(async (tx) => {
+      const saved = await tx.getRepository(DirectoryConnection).save(row);
+      // scim connections are pushed to: there is nothing to pull on a schedule.
+      const interval = saved.type === 'scim' ? null : saved.syncIntervalMinutes;
+      await this.jobs.schedule(tx, saved, interval);
+      return saved;
+    });
   }
 
   /**

@@ -26,13 +26,14 @@ const HAS_FOLLOW_UP = `(j.dedupe_key IS NOT NULL AND EXISTS (
 
 /**
  * Inserts the rows of the CTE `input` (company_id, dedupe_key, payload, trigger, max_attempts,
- * n) as PENDING jobs of kind $1. Fairness: a company's jobs take consecutive rounds after its
- * last waiting one, and never a round below the oldest one waiting (the frontier), so a
- * company's backlog is interleaved with everyone else's jobs instead of standing in front of
- * them. A (kind, dedupe_key) that already has a waiting job is skipped.
+ * n), defined last in `ctes`, as PENDING jobs of kind $1 (the CTE `inserted`, which the
+ * final `result` reads). Fairness: a company's jobs take consecutive rounds after its last
+ * waiting one, and never a round below the oldest one waiting (the frontier), so a company's
+ * backlog is interleaved with everyone else's jobs instead of standing in front of them. A
+ * (kind, dedupe_key) that already waits is skipped.
  */
-const insertJobs = (input: string, returning: string) => `
-WITH input AS (${input}),
+const insertJobs = (ctes: string, result: string) => `
+WITH ${ctes},
 -- MATERIALIZED: read once, before the insert (inlined, they would be read again per row).
 companies AS MATERIALIZED (
   SELECT c.company_id,
@@ -40,22 +41,25 @@ companies AS MATERIALIZED (
            WHERE w.kind = $1 AND w.company_id = c.company_id AND w.status = 'PENDING') AS next
     FROM (SELECT DISTINCT company_id FROM input) c),
 frontier AS MATERIALIZED (
-  SELECT coalesce(min(fair_round), 0) AS round FROM job WHERE kind = $1 AND status = 'PENDING')
-INSERT INTO job (kind, company_id, dedupe_key, payload, trigger, max_attempts, status,
-                 fair_round)
-SELECT $1, i.company_id, i.dedupe_key, i.payload, i.trigger, i.max_attempts, 'PENDING',
-       greatest(c.next, f.round) + row_number() OVER (PARTITION BY i.company_id ORDER BY i.n) - 1
-  FROM input i JOIN companies c USING (company_id) CROSS JOIN frontier f
-ON CONFLICT (kind, dedupe_key) WHERE status = 'PENDING' DO NOTHING
-RETURNING ${returning}`;
+  SELECT coalesce(min(fair_round), 0) AS round FROM job WHERE kind = $1 AND status = 'PENDING'),
+inserted AS (
+  INSERT INTO job (kind, company_id, dedupe_key, payload, trigger, max_attempts, status,
+                   fair_round)
+  SELECT $1, i.company_id, i.dedupe_key, i.payload, i.trigger, i.max_attempts, 'PENDING',
+         greatest(c.next, f.round)
+           + row_number() OVER (PARTITION BY i.company_id ORDER BY i.n) - 1
+    FROM input i JOIN companies c USING (company_id) CROSS JOIN frontier f
+  ON CONFLICT (kind, dedupe_key) WHERE status = 'PENDING' DO NOTHING
+  RETURNING ${COLUMNS})
+${result}`;
 
 export const SQL = {
   /** Enqueue: jobs given as arrays ($2 companies, $3 keys, $4 payloads, $5 triggers, $6 attempts). */
   enqueue: insertJobs(
-    `
-    SELECT * FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::int[])
-      WITH ORDINALITY AS i(company_id, dedupe_key, payload, trigger, max_attempts, n)`,
-    COLUMNS,
+    `input AS (
+      SELECT * FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::int[])
+        WITH ORDINALITY AS i(company_id, dedupe_key, payload, trigger, max_attempts, n))`,
+    'SELECT * FROM inserted',
   ),
 
   /** Coalescing: the waiting job of a key, with `$3` merged into its payload. */
@@ -65,25 +69,54 @@ export const SQL = {
      WHERE kind = $1 AND dedupe_key = $2 AND status = 'PENDING'
     RETURNING ${COLUMNS}`,
 
+  /** A key's schedule ($6 ms apart), created or changed: looked at by the next tick. */
+  schedule: `
+    INSERT INTO job_schedule (kind, dedupe_key, company_id, payload, max_attempts, every)
+    VALUES ($1, $2, $3, $4, $5, $6 * interval '1 millisecond')
+    ON CONFLICT (kind, dedupe_key) DO UPDATE
+       SET company_id = EXCLUDED.company_id, payload = EXCLUDED.payload,
+           max_attempts = EXCLUDED.max_attempts, every = EXCLUDED.every, next_run_at = now()`,
+
+  unschedule: `DELETE FROM job_schedule WHERE kind = $1 AND dedupe_key = $2 AND company_id = $3`,
+
   /**
-   * Schedules: every connection with an interval whose last finished sync is older than it
-   * (or that never ran), and that has no sync waiting or running, gets one ($1 = 'sync'). A
-   * failed connection waits for its next interval like any other.
+   * A scheduler tick for kind $1, over up to $2 schedules whose time has come: a key whose
+   * last finished job is older than its interval (or that never ran), and that has no job
+   * waiting or running, gets one. Each schedule looked at moves on to when it may be due
+   * next, so a tick reads only the schedules that may be due, whatever the number of keys
+   * and of finished jobs.
    */
   schedules: insertJobs(
-    `
-    SELECT c.company_id, c.id::text AS dedupe_key, '{}'::jsonb AS payload,
-           'schedule'::text AS trigger, c.max_attempts, row_number() OVER () AS n
-      FROM directory_connection c
-     WHERE c.sync_interval_minutes IS NOT NULL AND c.type <> 'scim'
-       AND NOT EXISTS (SELECT 1 FROM job j WHERE j.kind = $1 AND j.dedupe_key = c.id::text
+    `due AS (
+      UPDATE job_schedule s
+         SET next_run_at = coalesce(
+               -- an interval after the last finished job, if that is still to come;
+               (SELECT max(j.finished_at) + s.every FROM job j
+                 WHERE j.kind = s.kind AND j.dedupe_key = s.dedupe_key
+                   AND j.finished_at IS NOT NULL
+                HAVING max(j.finished_at) + s.every > now()),
+               -- else an interval from now (the job enqueued now, or one still open, will
+               -- have finished by then, and the next tick starts from when it did).
+               now() + s.every)
+       WHERE s.ctid = ANY (ARRAY(
+               SELECT ctid FROM job_schedule
+                WHERE kind = $1 AND next_run_at <= now()
+                ORDER BY next_run_at
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED))
+      RETURNING s.company_id, s.dedupe_key, s.payload, s.max_attempts,
+                s.next_run_at = now() + s.every AS elapsed),
+    input AS (
+      SELECT d.company_id, d.dedupe_key, d.payload, 'schedule'::text AS trigger, d.max_attempts,
+             row_number() OVER () AS n
+        FROM due d
+       WHERE d.elapsed
+         AND NOT EXISTS (SELECT 1 FROM job j WHERE j.kind = $1 AND j.dedupe_key = d.dedupe_key
                                               AND j.status = 'PENDING')
-       AND NOT EXISTS (SELECT 1 FROM job j WHERE j.kind = $1 AND j.dedupe_key = c.id::text
-                                              AND j.status = 'RUNNING')
-       AND NOT EXISTS (SELECT 1 FROM job j
-                        WHERE j.kind = $1 AND j.dedupe_key = c.id::text
-                          AND j.finished_at > now() - c.sync_interval_minutes * interval '1 minute')`,
-    'id',
+         AND NOT EXISTS (SELECT 1 FROM job j WHERE j.kind = $1 AND j.dedupe_key = d.dedupe_key
+                                              AND j.status = 'RUNNING'))`,
+    `SELECT (SELECT count(*) FROM due)::int AS looked,
+            (SELECT count(*) FROM inserted)::int AS enqueued`,
   ),
 
   /**
@@ -316,9 +349,46 @@ export class JobQueue {
     return this.insert<P>(kind, jobs);
   }
 
-  /** The scheduler's periodic syncs (`SQL.schedules`); returns how many were enqueued. */
-  async enqueueSchedules(kind: string): Promise<number> {
-    const enqueued = (await sqlRows(this.dataSource, SQL.schedules, [kind])).length;
+  /**
+   * Creates or changes the schedule of a key: a job every `everyMs` after the last one
+   * finished. In the caller's transaction (`db`), with the change of what it schedules.
+   */
+  async schedule<P>(
+    db: EntityManager,
+    schedule: Omit<NewJob<P>, 'trigger'> & { dedupeKey: string; everyMs: number },
+  ): Promise<void> {
+    await sqlRows(db, SQL.schedule, [
+      schedule.kind,
+      schedule.dedupeKey,
+      schedule.companyId,
+      JSON.stringify(schedule.payload ?? {}),
+      schedule.maxAttempts,
+      schedule.everyMs,
+    ]);
+  }
+
+  async unschedule(
+    db: EntityManager,
+    key: { kind: string; dedupeKey: string; companyId: string },
+  ): Promise<void> {
+    await sqlRows(db, SQL.unschedule, [key.kind, key.dedupeKey, key.companyId]);
+  }
+
+  /**
+   * A scheduler tick (`SQL.schedules`), `batchSize` schedules per statement until none is
+   * left to look at; returns how many jobs were enqueued.
+   */
+  async enqueueSchedules(kind: string, batchSize = 10_000): Promise<number> {
+    let enqueued = 0;
+    for (;;) {
+      const [tick] = await sqlRows<{ looked: number; enqueued: number }>(
+        this.dataSource,
+        SQL.schedules,
+        [kind, batchSize],
+      );
+      enqueued += tick.enqueued;
+      if (tick.looked < batchSize) break;
+    }
     if (enqueued) this.signals.enqueued();
     return enqueued;
   }

@@ -46,7 +46,26 @@ export class SyncJobService {
     );
   }
 
-  /** The scheduler's periodic syncs: see the queue's `schedules` statement. */
+  /**
+   * A connection's periodic syncs, every `intervalMinutes` after the last one finished (null:
+   * none), set in the transaction that creates or changes the connection.
+   */
+  async schedule(
+    tx: EntityManager,
+    connection: ConnectionRef,
+    intervalMinutes: number | null,
+  ): Promise<void> {
+    const key = { kind: SYNC_KIND, dedupeKey: connection.id, companyId: connection.companyId };
+    if (intervalMinutes === null) return this.queue.unschedule(tx, key);
+    await this.queue.schedule(tx, {
+      ...key,
+      payload: {},
+      maxAttempts: connection.maxAttempts,
+      everyMs: intervalMinutes * 60_000,
+    });
+  }
+
+  /** The scheduler's tick: connections whose interval has elapsed get a sync. */
   async enqueueDueSchedules(): Promise<number> {
     return this.queue.enqueueSchedules(SYNC_KIND);
   }
@@ -102,18 +121,16 @@ export class SyncJobService {
   }
 
   /**
-   * In the transaction that deletes a connection: its waiting jobs are cancelled, its running
-   * one asked to stop, and all of them stay listed without a connection.
+   * In the transaction that deletes a connection: its schedule goes, its waiting jobs are
+   * cancelled, its running one asked to stop, and all of them stay listed without a connection.
    */
   async cancelForConnection(
     tx: EntityManager,
     connectionId: string,
     companyId: string,
   ): Promise<void> {
-    await this.queue.detach(
-      tx,
-      { kind: SYNC_KIND, dedupeKey: connectionId, companyId },
-      'the connection was deleted',
-    );
+    const key = { kind: SYNC_KIND, dedupeKey: connectionId, companyId };
+    await this.queue.unschedule(tx, key);
+    await this.queue.detach(tx, key, 'the connection was deleted');
   }
 }
