@@ -102,21 +102,21 @@ export class JobQueue1764620000000 implements MigrationInterface {
         FROM directory_connection
        WHERE sync_interval_minutes IS NOT NULL AND type <> 'scim'`);
 
-    // Instant pickup: a job that becomes PENDING notifies `job_pending` in the transaction
-    // that made it so (delivered at commit; several in one transaction collapse into one).
-    // Inserts notify once per statement (an enqueue of many jobs, or none when it coalesced).
+    // Instant pickup: a job that becomes PENDING notifies `job_pending` with its kind, in the
+    // transaction that made it so (delivered at commit; the same kind's notifications in one
+    // transaction collapse into one). Inserts notify once per statement and kind (an enqueue
+    // of many jobs), and not at all when the enqueue coalesced.
     await db.query(`
       CREATE FUNCTION job_notify_pending() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('job_pending', '');
+        PERFORM pg_notify('job_pending', NEW.kind);
         RETURN NULL;
       END $$`);
     await db.query(`
       CREATE FUNCTION job_notify_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF EXISTS (SELECT 1 FROM inserted WHERE status = 'PENDING') THEN
-          PERFORM pg_notify('job_pending', '');
-        END IF;
+        PERFORM pg_notify('job_pending', kind)
+           FROM (SELECT DISTINCT kind FROM inserted WHERE status = 'PENDING') kinds;
         RETURN NULL;
       END $$`);
     await db.query(`

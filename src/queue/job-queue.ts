@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { sqlRows } from '../database/sql.js';
 import type { Job, JobStatus, JobTrigger, NewJob } from './job.js';
 import { JobRegistry } from './job-registry.js';
@@ -286,6 +288,11 @@ export const SQL = {
      WHERE kind = $1 AND dedupe_key = $2 AND company_id = $3`,
 } as const;
 
+/** The statements above by text: each runs as a prepared statement of that name. */
+const PREPARED = new Map<string, string>(
+  Object.entries(SQL).map(([name, text]) => [text, `job_${name}`]),
+);
+
 /** The list's filters; `cursor` is the id of the previous page's last job. */
 export interface JobListFilter {
   dedupeKey?: string;
@@ -357,7 +364,7 @@ export class JobQueue {
     db: EntityManager,
     schedule: Omit<NewJob<P>, 'trigger'> & { dedupeKey: string; everyMs: number },
   ): Promise<void> {
-    await sqlRows(db, SQL.schedule, [
+    await this.rows(db, SQL.schedule, [
       schedule.kind,
       schedule.dedupeKey,
       schedule.companyId,
@@ -371,7 +378,7 @@ export class JobQueue {
     db: EntityManager,
     key: { kind: string; dedupeKey: string; companyId: string },
   ): Promise<void> {
-    await sqlRows(db, SQL.unschedule, [key.kind, key.dedupeKey, key.companyId]);
+    await this.rows(db, SQL.unschedule, [key.kind, key.dedupeKey, key.companyId]);
   }
 
   /**
@@ -381,7 +388,7 @@ export class JobQueue {
   async enqueueSchedules(kind: string, batchSize = 10_000): Promise<number> {
     let enqueued = 0;
     for (;;) {
-      const [tick] = await sqlRows<{ looked: number; enqueued: number }>(
+      const [tick] = await this.rows<{ looked: number; enqueued: number }>(
         this.dataSource,
         SQL.schedules,
         [kind, batchSize],
@@ -389,7 +396,7 @@ export class JobQueue {
       enqueued += tick.enqueued;
       if (tick.looked < batchSize) break;
     }
-    if (enqueued) this.signals.enqueued();
+    if (enqueued) this.signals.enqueued(kind);
     return enqueued;
   }
 
@@ -407,7 +414,7 @@ export class JobQueue {
   }
 
   async heartbeat(workerId: string, ids: string[], leaseMs: number): Promise<HeartbeatResult> {
-    const rows = await sqlRows<{ id: string; cancel_requested: boolean }>(
+    const rows = await this.rows<{ id: string; cancel_requested: boolean }>(
       this.dataSource,
       SQL.heartbeat,
       [ids, workerId, leaseMs],
@@ -452,11 +459,11 @@ export class JobQueue {
 
   /** Returns false when the job was no longer this worker's. */
   async release(jobId: string, workerId: string): Promise<boolean> {
-    return (await sqlRows(this.dataSource, SQL.release, [jobId, workerId])).length > 0;
+    return (await this.rows(this.dataSource, SQL.release, [jobId, workerId])).length > 0;
   }
 
   async cancelled(jobId: string, workerId: string, reason: string): Promise<boolean> {
-    return (await sqlRows(this.dataSource, SQL.cancelled, [jobId, workerId, reason])).length > 0;
+    return (await this.rows(this.dataSource, SQL.cancelled, [jobId, workerId, reason])).length > 0;
   }
 
   /** Reaps expired leases, with each kind's `settled` hook in the same transaction. */
@@ -478,7 +485,7 @@ export class JobQueue {
   async deleteFinishedOlderThan(days: number, batchSize = 1000, maxBatches = 20): Promise<number> {
     let deleted = 0;
     for (let batch = 0; batch < maxBatches; batch++) {
-      const [{ n }] = await sqlRows<{ n: number }>(this.dataSource, SQL.retention, [
+      const [{ n }] = await this.rows<{ n: number }>(this.dataSource, SQL.retention, [
         days,
         batchSize,
       ]);
@@ -489,7 +496,7 @@ export class JobQueue {
   }
 
   async stats(): Promise<QueueStats> {
-    const [row] = await sqlRows<{
+    const [row] = await this.rows<{
       pending: number;
       due: number;
       running: number;
@@ -499,7 +506,7 @@ export class JobQueue {
   }
 
   async openKinds(): Promise<string[]> {
-    const rows = await sqlRows<{ kind: string }>(this.dataSource, SQL.openKinds);
+    const rows = await this.rows<{ kind: string }>(this.dataSource, SQL.openKinds);
     return rows.map((row) => row.kind);
   }
 
@@ -539,7 +546,7 @@ export class JobQueue {
     job: { kind: string; dedupeKey: string; companyId: string },
     reason: string,
   ): Promise<void> {
-    await sqlRows(db, SQL.detach, [job.kind, job.dedupeKey, job.companyId, reason]);
+    await this.rows(db, SQL.detach, [job.kind, job.dedupeKey, job.companyId, reason]);
   }
 
   /** Inserts, then tells this process's worker (others hear the NOTIFY). */
@@ -555,7 +562,7 @@ export class JobQueue {
       jobs.map((j): JobTrigger => j.trigger),
       jobs.map((j) => j.maxAttempts),
     ]);
-    if (created.length) this.signals.enqueued();
+    if (created.length) this.signals.enqueued(kind);
     return created;
   }
 
@@ -570,12 +577,28 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Rows of a statement. Outside a transaction, the statements of `SQL` run on the pool under
+   * TypeORM as named prepared statements: planned once per connection instead of on every
+   * call, which is most of a claim's cost on an idle queue.
+   */
+  private async rows<T extends pg.QueryResultRow>(
+    db: Db,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
+    const name = PREPARED.get(sql);
+    if (db !== this.dataSource || !name) return sqlRows<T>(db, sql, params);
+    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
+    return (await pool.query<T>({ name, text: sql, values: params })).rows;
+  }
+
   private async jobs<P = unknown, R = unknown>(
     db: Db,
     sql: string,
     params: unknown[] = [],
   ): Promise<Job<P, R>[]> {
-    return (await sqlRows<JobRow<P, R>>(db, sql, params)).map(toJob);
+    return (await this.rows<JobRow<P, R>>(db, sql, params)).map(toJob);
   }
 }
 

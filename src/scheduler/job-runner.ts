@@ -39,8 +39,8 @@ export interface JobRunnerOptions {
   workerId: string;
   metrics: MetricsService;
   log: RootLogger;
-  /** A slot became free: time to claim again. */
-  onFreed: () => void;
+  /** A slot of `kind` became free: time to claim again. */
+  onFreed: (kind: string) => void;
 }
 
 /**
@@ -95,7 +95,7 @@ export class JobRunner {
       .run(ids, () => this.attempt(lane, job, stop))
       .finally(() => {
         this.attempts.delete(attempt);
-        this.options.onFreed();
+        this.options.onFreed(job.kind);
       });
     this.attempts.add(attempt);
   }
@@ -140,7 +140,7 @@ export class JobRunner {
     log: RootLogger,
   ): Promise<JobOutcome> {
     const written = lane.completions.add(job.id, result);
-    this.options.onFreed();
+    this.options.onFreed(job.kind);
     if (!(await written)) {
       log.warn(`job ${job.id} finished after its lease was taken over; result dropped`);
       return 'lost';

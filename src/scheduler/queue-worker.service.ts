@@ -37,7 +37,10 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly logger = new Logger(QueueWorker.name);
   private readonly runner: JobRunner;
   private currentTick?: Promise<void>;
-  private tickAgain = false;
+  /** Kinds that may have due jobs for free slots: what the tick under way claims next. */
+  private readonly wanted = new Set<string>();
+  private wantAll = false;
+  private housekeepingDue = false;
   /** After failed ticks (the database is away), kicks are ignored until then. */
   private pausedUntil = 0;
   private failedTicks = 0;
@@ -64,8 +67,8 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
       workerId: this.workerId,
       metrics,
       log,
-      onFreed: () => {
-        if (!this.stopping) this.kick();
+      onFreed: (kind) => {
+        if (!this.stopping) this.kick({ kind });
       },
     });
   }
@@ -107,8 +110,8 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
       POLL_INTERVAL,
       setInterval(() => this.kick({ housekeeping: true }), every),
     );
-    this.unsubscribe = this.signals.onEnqueued(() => this.kick());
-    this.listener.start(() => this.kick());
+    this.unsubscribe = this.signals.onEnqueued((kind) => this.kick({ kind }));
+    this.listener.start((kind) => this.kick({ kind }));
     this.kick({ housekeeping: true });
   }
 
@@ -132,26 +135,17 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /**
-   * Runs a tick soon; never overlapping another (a kick during a tick runs one more). A
-   * failing tick (database away) pauses the loop, doubling from the poll interval up to a
-   * minute, and the loop resumes by itself once the database answers again.
+   * Wants a claim for `kind` (default: every kind), and a tick to make it, unless one is
+   * under way: that one goes round again. A failing tick (database away) pauses the loop,
+   * doubling from the poll interval up to a minute, and the loop resumes by itself once the
+   * database answers again.
    */
-  kick(options: { housekeeping?: boolean } = {}): void {
+  kick(options: { housekeeping?: boolean; kind?: string } = {}): void {
     if (this.stopping || Date.now() < this.pausedUntil) return;
-    this.tick(options).then(
-      () => {
-        this.failedTicks = 0;
-        this.lastTickAt = Date.now();
-      },
-      (error: unknown) => {
-        this.failedTicks++;
-        this.lastTickAt = Date.now();
-        const poll = this.config.get('syncPollIntervalMs', { infer: true });
-        const pause = Math.min(poll * 2 ** (this.failedTicks - 1), MAX_PAUSE_MS);
-        this.pausedUntil = Date.now() + pause;
-        this.logger.error(`worker tick failed (${String(error)}); next try in ${pause} ms`);
-      },
-    );
+    if (options.kind) this.wanted.add(options.kind);
+    else this.wantAll = true;
+    if (options.housekeeping) this.housekeepingDue = true;
+    void this.tick();
   }
 
   /**
@@ -161,33 +155,55 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
   async drain(): Promise<void> {
     await this.housekeeping();
     do {
-      await this.tick({});
+      this.wantAll = true;
+      await this.tick();
       await this.runner.settled();
     } while (
       this.currentTick !== undefined ||
       this.runner.inFlight > 0 ||
-      (await this.claimFreeSlots()) > 0
+      (await this.claimFreeSlots()).size > 0
     );
   }
 
-  /**
-   * One tick at a time: a tick requested while one runs makes that one go round again, and
-   * the caller gets the running tick's promise.
-   */
-  private tick(options: { housekeeping?: boolean }): Promise<void> {
-    if (this.currentTick) {
-      this.tickAgain = true;
-      return this.currentTick;
-    }
-    this.currentTick = this.runTick(options).finally(() => (this.currentTick = undefined));
+  /** The tick under way, or a new one. Never rejects: a failure pauses the loop. */
+  private tick(): Promise<void> {
+    this.currentTick ??= this.runTick()
+      .then(
+        () => {
+          this.failedTicks = 0;
+          this.lastTickAt = Date.now();
+        },
+        (error: unknown) => {
+          this.failedTicks++;
+          this.lastTickAt = Date.now();
+          const poll = this.config.get('syncPollIntervalMs', { infer: true });
+          const pause = Math.min(poll * 2 ** (this.failedTicks - 1), MAX_PAUSE_MS);
+          this.pausedUntil = Date.now() + pause;
+          this.logger.error(`worker tick failed (${String(error)}); next try in ${pause} ms`);
+        },
+      )
+      .finally(() => {
+        this.currentTick = undefined;
+        // A kick that came as the loop ended is not lost: one more round.
+        const wanted = this.wantAll || this.wanted.size > 0;
+        if (wanted && !this.stopping && Date.now() >= this.pausedUntil) void this.tick();
+      });
     return this.currentTick;
   }
 
-  private async runTick({ housekeeping = false }: { housekeeping?: boolean }): Promise<void> {
-    if (housekeeping) await this.housekeeping();
-    do {
-      this.tickAgain = false;
-    } while ((await this.claimFreeSlots()) > 0 || this.tickAgain);
+  /** Housekeeping when due, then claims for the wanted kinds, until none is wanted. */
+  private async runTick(): Promise<void> {
+    if (this.housekeepingDue) {
+      this.housekeepingDue = false;
+      await this.housekeeping();
+    }
+    while (this.wantAll || this.wanted.size > 0) {
+      const kinds = this.wantAll ? undefined : new Set(this.wanted);
+      this.wantAll = false;
+      this.wanted.clear();
+      // Kinds that got jobs may have more due, for slots still free: again.
+      for (const kind of await this.claimFreeSlots(kinds)) this.wanted.add(kind);
+    }
   }
 
   /** Reaping and periodic syncs on every instance (both are race-free); retention on one. */
@@ -197,18 +213,22 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
     await this.retention.run();
   }
 
-  /** For each kind, claims up to its free slots in one statement; returns how many started. */
-  private async claimFreeSlots(): Promise<number> {
-    let started = 0;
-    for (const handler of this.registry.all()) {
+  /**
+   * For each kind (of `kinds`, default all) with free slots, claims up to that many in one
+   * statement, the kinds side by side; returns the kinds that got jobs.
+   */
+  private async claimFreeSlots(kinds?: Set<string>): Promise<Set<string>> {
+    const started = new Set<string>();
+    const claims = this.registry.all().map(async (handler) => {
       const lane = this.runner.lane(handler);
       const free = lane.free;
-      if (this.stopping || free <= 0) continue;
+      if (this.stopping || free <= 0 || (kinds && !kinds.has(handler.kind))) return;
       const { leaseMs } = handler.settings;
       const claimed = await this.queue.claim(handler.kind, this.workerId, free, leaseMs);
       for (const job of claimed) this.runner.start(lane, job);
-      started += claimed.length;
-    }
+      if (claimed.length) started.add(handler.kind);
+    });
+    await Promise.all(claims);
     return started;
   }
 }
