@@ -1,16 +1,12 @@
 import 'reflect-metadata';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { runMigrations } from '../src/database/migrate.js';
 import { JobQueue, SQL } from '../src/queue/job-queue.js';
 import { JobRegistry } from '../src/queue/job-registry.js';
 import { JobSignals } from '../src/queue/job-signals.js';
 import { SYNC_KIND } from '../src/sync-jobs/sync-job.types.js';
+import { benchServer } from './bench-server.js';
 
 /**
  * npm run bench:queue-scale: the queue's statements on a large database — 100,000
@@ -26,25 +22,12 @@ const JOBS_PER_CONNECTION = Number(process.argv[3] ?? 10);
 const COMPANIES = Math.max(1, Math.round(CONNECTIONS / 100));
 const CLAIM_LIMIT = 8;
 
-let dataDir: string | undefined;
-let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-let serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  dataDir = await mkdtemp(join(tmpdir(), 'directory-sync-bench-'));
-  server = await startEmbeddedPostgres(dataDir, () => {});
-  serverUrl = server.adminUrl;
-}
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-const name = `ds_bench_scale_${Date.now()}`;
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-const db = new pg.Client({ connectionString: url.toString() });
+const server = await benchServer();
+const database = await server.createDatabase();
+const db = new pg.Client({ connectionString: database.url });
 let dataSource: DataSource | undefined;
 
 try {
-  await runMigrations(url.toString());
   await db.connect();
   const seeded = Date.now();
   await seed();
@@ -55,7 +38,7 @@ try {
   );
 
   dataSource = await new DataSource({
-    ...dataSourceOptions(url.toString()),
+    ...dataSourceOptions(database.url),
     extra: { max: 2 },
   }).initialize();
   const queue = new JobQueue(dataSource, new JobRegistry(), new JobSignals());
@@ -92,10 +75,8 @@ try {
 } finally {
   await dataSource?.destroy();
   await db.end().catch(() => undefined);
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-  await server?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await database.drop();
+  await server.stop();
 }
 
 function ms(since: bigint): string {

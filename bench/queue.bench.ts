@@ -2,17 +2,13 @@ import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../src/common/free-port.js';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { runMigrations } from '../src/database/migrate.js';
 import { generateToken } from '../src/auth/secret-token.js';
 import { ConfigCrypto } from '../src/directory/config-crypto.js';
 import { SQL } from '../src/queue/job-queue.js';
+import { benchServer } from './bench-server.js';
 
 /**
  * npm run bench:queue [-- SYNC_JOBS NOOP_JOBS]: the job queue with real worker processes on
@@ -51,22 +47,12 @@ if (runs('sync') || runs('http')) {
   oktaUrl = ((await once(okta.stdout, 'data')) as [Buffer])[0].toString().trim();
 }
 
-let dataDir: string | undefined;
-let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-let serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  dataDir = await mkdtemp(join(tmpdir(), 'directory-sync-bench-'));
-  server = await startEmbeddedPostgres(dataDir, () => {});
-  serverUrl = server.adminUrl;
-}
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
+const server = await benchServer();
 
 try {
-  const { rows } = await admin.query<{ server_version: string }>(`SHOW server_version`);
+  const { rows } = await server.admin.query<{ server_version: string }>(`SHOW server_version`);
   console.log(
-    `bench:queue on PostgreSQL ${rows[0].server_version} ` +
-      `(${server ? 'embedded' : 'DATABASE_URL'}); ` +
+    `bench:queue on PostgreSQL ${rows[0].server_version} (${server.origin}); ` +
       `per worker process: sync concurrency ${SYNC_CONCURRENCY}, no-op concurrency ` +
       `${NOOP_CONCURRENCY}`,
   );
@@ -76,19 +62,13 @@ try {
   if (runs('noop')) for (const workers of [1, 2, 4]) await throughput('noop', workers);
 } finally {
   for (const child of children) child.kill('SIGKILL');
-  await admin.end();
-  await server?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await server.stop();
 }
 
 /** A fresh migrated database with one company and `connections` Okta connections. */
 async function freshDatabase(connections: number) {
-  const name = `ds_bench_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  await runMigrations(url.toString());
-  const db = new pg.Client({ connectionString: url.toString() });
+  const database = await server.createDatabase();
+  const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   const [{ id: companyId }] = (
     await db.query<{ id: string }>(
@@ -116,7 +96,7 @@ async function freshDatabase(connections: number) {
     [companyId, ids, blobs],
   );
   return {
-    url: url.toString(),
+    url: database.url,
     db,
     companyId,
     apiKey: key.token,
@@ -135,7 +115,7 @@ async function freshDatabase(connections: number) {
     },
     drop: async () => {
       await db.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }
@@ -185,7 +165,7 @@ async function startWorkers(
   }
   const database = new URL(url).pathname.slice(1);
   for (;;) {
-    const { rows } = await admin.query<{ n: number }>(
+    const { rows } = await server.admin.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE datname = $1 AND application_name = 'directory-sync listener'`,
       [database],

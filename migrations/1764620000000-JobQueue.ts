@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { QueueNotifyRetention1764500000000 } from './1764500000000-QueueNotifyRetention.js';
 
 /**
  * One queue for every kind of background work: `sync_job` becomes the `job` table, its rows
@@ -140,11 +141,10 @@ export class JobQueue1764620000000 implements MigrationInterface {
     await db.query(`DROP FUNCTION job_notify_pending()`);
     await db.query(`DROP FUNCTION job_notify_inserted()`);
     await db.query(`DELETE FROM sync_job WHERE kind <> 'sync'`);
-    for (const index of ['one_pending', 'one_running', 'due', 'company_rounds', 'company_list']) {
+    const indexes = ['one_pending', 'one_running', 'due', 'company_rounds', 'company_list'];
+    for (const index of [...indexes, 'dedupe_finished', 'finished']) {
       await db.query(`DROP INDEX job_${index}`);
     }
-    await db.query(`DROP INDEX job_dedupe_finished`);
-    await db.query(`DROP INDEX job_finished`);
     await db.query(`
       ALTER TABLE sync_job
         ADD COLUMN connection_id uuid REFERENCES directory_connection (id) ON DELETE SET NULL,
@@ -177,19 +177,7 @@ export class JobQueue1764620000000 implements MigrationInterface {
     await db.query(
       `CREATE INDEX sync_job_connection_finished ON sync_job (connection_id, finished_at DESC)`,
     );
-    await db.query(
-      `CREATE INDEX sync_job_finished ON sync_job (finished_at) WHERE finished_at IS NOT NULL`,
-    );
-    await db.query(`
-      CREATE FUNCTION sync_job_notify_pending() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_notify('sync_job_pending', '');
-        RETURN NULL;
-      END $$`);
-    await db.query(`
-      CREATE TRIGGER sync_job_pending_notify
-        AFTER INSERT OR UPDATE OF status ON sync_job
-        FOR EACH ROW WHEN (NEW.status = 'PENDING')
-        EXECUTE FUNCTION sync_job_notify_pending()`);
+    // The previous migration's NOTIFY trigger and retention index, as it made them.
+    await new QueueNotifyRetention1764500000000().up(db);
   }
 }
