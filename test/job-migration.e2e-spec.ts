@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { JobQueue1764620000000 } from '../migrations/1764620000000-JobQueue.js';
+import { JobQueue1764650000000 } from '../migrations/1764650000000-JobQueue.js';
 import { generateToken } from '../src/auth/secret-token.js';
 import { dataSourceOptions, MIGRATIONS } from '../src/database/data-source-options.js';
 import { runMigrations } from '../src/database/migrate.js';
@@ -41,7 +41,7 @@ async function migrateUpTo(url: string, before: string): Promise<void> {
 
 beforeAll(async () => {
   db = await createTestDatabase({ empty: true });
-  await migrateUpTo(db.url, JobQueue1764620000000.name);
+  await migrateUpTo(db.url, JobQueue1764650000000.name);
   await db.query(`INSERT INTO company (id, name) VALUES ($1, 'Acme')`, [ids.company]);
   await db.query(
     `INSERT INTO api_key (id, company_id, name, role, key_hash, prefix)

@@ -8,8 +8,8 @@ import { QueueNotifyRetention1764500000000 } from './1764500000000-QueueNotifyRe
  * its payload and its `stats` into `result`. Connections with a sync interval get a
  * `job_schedule` row, which the scheduler's tick reads instead of every connection.
  */
-export class JobQueue1764620000000 implements MigrationInterface {
-  name = 'JobQueue1764620000000';
+export class JobQueue1764650000000 implements MigrationInterface {
+  name = 'JobQueue1764650000000';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
