@@ -1,5 +1,6 @@
 // Plain JS: jest loads global setup outside its module system, so this uses the build that
 // `npm test` makes first (pretest) rather than the TypeScript sources.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,10 @@ export default async function globalSetup() {
     server = await startEmbeddedPostgres(dataDir, () => {});
     adminUrl = server.adminUrl;
   }
-  const templateDb = `ds_test_template_${process.pid}`;
+  // A random id per run, not the pid: runs from several worktrees share the machine's
+  // PostgreSQL (and pids repeat across sandboxes); each drops only its own databases.
+  const runId = randomBytes(4).toString('hex');
+  const templateDb = `ds_test_${runId}_template`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -36,5 +40,6 @@ export default async function globalSetup() {
 
   process.env.TEST_ADMIN_URL = adminUrl;
   process.env.TEST_TEMPLATE_DB = templateDb;
+  process.env.TEST_RUN_ID = runId;
   globalThis.testPostgres = { server, dataDir, templateDb };
 }
