@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SCIM_COMPONENTS } from './scim.js';
 
 export const API_KEY_AUTH = 'api-key';
 export const PLATFORM_AUTH = 'platform-token';
@@ -28,7 +29,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       SCIM_AUTH,
     )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  const schemas = ((document.components ??= {}).schemas ??= {});
+  // The API refuses unknown fields (the strict validation pipe) and answers only the fields
+  // its schemas list, so every object the decorators describe is closed.
+  for (const schema of Object.values(schemas)) {
+    if ('type' in schema && schema.type === 'object') schema.additionalProperties ??= false;
+  }
+  Object.assign(schemas, SCIM_COMPONENTS);
+  return document;
 }
 
 /** Swagger UI at `/docs`, the JSON document at `/docs/json` (public, like the health routes). */

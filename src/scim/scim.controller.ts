@@ -23,6 +23,7 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { Public } from '../auth/decorators.js';
 import { SCIM_AUTH } from '../openapi/openapi.js';
+import { ApiScim, SCIM_RESOURCE_TYPE_IDS, SCIM_SCHEMA_IDS, ScimDocs } from '../openapi/scim.js';
 import { ScimAuthGuard, type ScimConnection, type ScimRequest } from './scim-auth.guard.js';
 import { SCIM_CONTENT_TYPE, ScimErrorFilter, scimNotFound } from './scim-error.js';
 import { ScimGroupsService } from './scim-groups.service.js';
@@ -61,6 +62,7 @@ function withEtag<T extends { meta: { version: string } }>(res: Response, resour
  */
 @ApiTags('scim')
 @ApiBearerAuth(SCIM_AUTH)
+@ApiScim()
 @Public()
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimErrorFilter)
@@ -73,6 +75,7 @@ export class ScimController {
   ) {}
 
   @Post('Users')
+  @ScimDocs.create('User')
   @HttpCode(201)
   async createUser(
     @Req() req: ScimRequest,
@@ -86,12 +89,14 @@ export class ScimController {
   }
 
   @Get('Users')
+  @ScimDocs.list('User')
   listUsers(@Req() req: ScimRequest) {
     const { conn, base } = scope(req);
     return this.users.list(conn, parseListQuery(req.query), base);
   }
 
   @Get('Users/:id')
+  @ScimDocs.get('User')
   async getUser(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -102,6 +107,7 @@ export class ScimController {
   }
 
   @Put('Users/:id')
+  @ScimDocs.replace('User')
   async replaceUser(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -113,6 +119,7 @@ export class ScimController {
   }
 
   @Patch('Users/:id')
+  @ScimDocs.patch('User')
   async patchUser(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -124,12 +131,14 @@ export class ScimController {
   }
 
   @Delete('Users/:id')
+  @ScimDocs.remove('User')
   @HttpCode(204)
   async deleteUser(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
     await this.users.remove(scope(req).conn, id);
   }
 
   @Post('Groups')
+  @ScimDocs.create('Group')
   @HttpCode(201)
   async createGroup(
     @Req() req: ScimRequest,
@@ -143,12 +152,14 @@ export class ScimController {
   }
 
   @Get('Groups')
+  @ScimDocs.list('Group')
   listGroups(@Req() req: ScimRequest) {
     const { conn, base } = scope(req);
     return this.groups.list(conn, parseListQuery(req.query), base);
   }
 
   @Get('Groups/:id')
+  @ScimDocs.get('Group')
   async getGroup(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -160,6 +171,7 @@ export class ScimController {
   }
 
   @Put('Groups/:id')
+  @ScimDocs.replace('Group')
   async replaceGroup(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -172,6 +184,7 @@ export class ScimController {
 
   /** 204: member lists can be long; RFC 7644 §3.5.2 allows answering without the resource. */
   @Patch('Groups/:id')
+  @ScimDocs.patch('Group')
   @HttpCode(204)
   async patchGroup(
     @Req() req: ScimRequest,
@@ -182,23 +195,27 @@ export class ScimController {
   }
 
   @Delete('Groups/:id')
+  @ScimDocs.remove('Group')
   @HttpCode(204)
   async deleteGroup(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
     await this.groups.remove(scope(req).conn, id);
   }
 
   @Get('ServiceProviderConfig')
+  @ScimDocs.discovery('What this SCIM service supports', 'ScimServiceProviderConfig')
   serviceProviderConfig(@Req() req: ScimRequest) {
     return serviceProviderConfig(scope(req).base);
   }
 
   @Get('ResourceTypes')
+  @ScimDocs.discovery('The resource types (User, Group)', 'ScimResourceTypeList')
   resourceTypes(@Req() req: ScimRequest) {
     const types = resourceTypeDocuments(scope(req).base);
     return listResponse(types, types.length, 1);
   }
 
   @Get('ResourceTypes/:id')
+  @ScimDocs.discovery('One resource type', 'ScimResourceType', SCIM_RESOURCE_TYPE_IDS)
   resourceType(@Req() req: ScimRequest, @Param('id') id: string) {
     const found = resourceTypeDocuments(scope(req).base).find((t) => t.id === id);
     if (!found) throw scimNotFound(`resource type ${id}`);
@@ -206,12 +223,14 @@ export class ScimController {
   }
 
   @Get('Schemas')
+  @ScimDocs.discovery('The schemas of the resources', 'ScimSchemaList')
   schemas(@Req() req: ScimRequest) {
     const schemas = schemaDocuments(scope(req).base);
     return listResponse(schemas, schemas.length, 1);
   }
 
   @Get('Schemas/:id')
+  @ScimDocs.discovery('One schema, by URN', 'ScimSchema', SCIM_SCHEMA_IDS)
   schema(@Req() req: ScimRequest, @Param('id') id: string) {
     const found = schemaDocuments(scope(req).base).find((s) => s.id === id);
     if (!found) throw scimNotFound(`schema ${id}`);

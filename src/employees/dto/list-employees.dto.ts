@@ -21,7 +21,7 @@ export class ListEmployeesQuery {
   active?: boolean;
 
   /** Exact match, case-insensitive. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 320, description: 'Exact match, case-insensitive' })
   @IsOptional()
   @IsString()
   @MaxLength(320)
@@ -32,12 +32,16 @@ export class ListEmployeesQuery {
   @IsUUID('all', { message: 'connectionId must be a UUID' })
   connectionId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   /** Members of a SCIM group (a group pushed by a scim connection of the company). */
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Members of a SCIM group (a group pushed by a scim connection of the company)',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'groupId must be a UUID' })
   groupId?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer between 1 and 500' })
@@ -46,7 +50,11 @@ export class ListEmployeesQuery {
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    pattern: '^[A-Za-z0-9_-]+$',
+    maxLength: 1000,
+    description: 'The `nextCursor` of the previous page (opaque)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)

@@ -5,7 +5,9 @@ import { SYNC_JOB_STATUSES, type SyncJobStatus } from '../sync-job.entity.js';
 
 export class TriggerSyncDto {
   /** Deactivate even beyond the connection's threshold, for this run only. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    description: "Deactivate even beyond the connection's threshold, for this run only",
+  })
   @IsOptional()
   @IsBoolean({ message: 'allowMassDeprovision must be true or false' })
   allowMassDeprovision?: boolean;
@@ -22,7 +24,7 @@ export class ListSyncJobsQuery {
   @IsIn(SYNC_JOB_STATUSES, { message: `status must be one of ${SYNC_JOB_STATUSES.join(', ')}` })
   status?: SyncJobStatus;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer between 1 and 200' })
@@ -31,7 +33,7 @@ export class ListSyncJobsQuery {
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ format: 'uuid', description: 'The `nextCursor` of the previous page' })
   @IsOptional()
   @IsUUID('all', { message: 'cursor is invalid' })
   cursor?: string;
