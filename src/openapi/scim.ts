@@ -119,12 +119,19 @@ export const SCIM_COMPONENTS: Record<string, SchemaObject> = {
   ScimUserInput: open(
     {
       schemas: uris,
-      userName: { type: 'string', minLength: 1, description: 'Unique per connection' },
+      userName: {
+        type: 'string',
+        minLength: 1,
+        description: 'Unique per connection; an email address when no emails are sent',
+      },
       name: open({ givenName: string, familyName: string }),
       emails: {
         type: 'array',
         description: 'The primary one (else `work`, else the first) is the roster email',
-        items: open({ value: string, type: string, primary: boolean }, ['value']),
+        items: open(
+          { value: { type: 'string', format: 'email' }, type: string, primary: boolean },
+          ['value'],
+        ),
       },
       ...userAttributes,
       [ENTERPRISE_SCHEMA]: open({
