@@ -34,23 +34,20 @@ const integer = { type: 'integer' } as const;
 const uris = { type: 'array', items: string } as const;
 const date = { type: 'string', format: 'date-time' } as const;
 
-/** An object whose properties are all listed: answers carry nothing undocumented. */
-const closed = (properties: Record<string, SchemaObject>, required: string[] = []) =>
-  ({
-    type: 'object',
-    properties,
-    ...(required.length ? { required } : {}),
-    additionalProperties: false,
-  }) satisfies SchemaObject;
+const object =
+  (additionalProperties: boolean) =>
+  (properties: Record<string, SchemaObject>, required: string[] = []) =>
+    ({
+      type: 'object',
+      properties,
+      ...(required.length ? { required } : {}),
+      additionalProperties,
+    }) satisfies SchemaObject;
 
+/** An object whose properties are all listed: answers carry nothing undocumented. */
+const closed = object(false);
 /** A request object: SCIM clients send attributes we do not keep, and they are accepted. */
-const open = (properties: Record<string, SchemaObject>, required: string[] = []) =>
-  ({
-    type: 'object',
-    properties,
-    ...(required.length ? { required } : {}),
-    additionalProperties: true,
-  }) satisfies SchemaObject;
+const open = object(true);
 
 const meta = closed({
   resourceType: string,
