@@ -64,7 +64,11 @@ export class SchemaArbitraries {
       case 'string':
         return this.string(schema);
       case 'integer':
-        return fc.integer({ min: schema.minimum ?? -1_000_000, max: schema.maximum ?? 1_000_000 });
+        return fc.oneof(
+          fc.integer({ min: schema.minimum ?? -1_000_000, max: schema.maximum ?? 1_000_000 }),
+          // Unbounded integers are valid at any size: past 32 bits, 2^53 and 64 bits too.
+          ...(schema.maximum === undefined ? [fc.constantFrom(2 ** 31, 2 ** 53, 1e20)] : []),
+        );
       case 'number':
         return fc.double({ min: schema.minimum, max: schema.maximum, noNaN: true });
       case 'boolean':
