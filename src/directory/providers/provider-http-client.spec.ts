@@ -63,6 +63,19 @@ describe('the SSRF guard', () => {
     }
   });
 
+  it('refuses link-local and metadata addresses even when private networks are allowed', async () => {
+    const permissive = new ProviderHttpClient({ ...options, allowPrivateNetworks: true });
+    try {
+      for (const url of ['https://169.254.169.254/latest', 'http://[fd00:ec2::254]/x']) {
+        const error = await failure(permissive.json(url, init(new URL(url).origin)));
+        expect(error.kind).toBe('config');
+        expect(error.message).toMatch(/link-local or cloud metadata address/);
+      }
+    } finally {
+      await permissive.onApplicationShutdown();
+    }
+  });
+
   it('refuses a host name that resolves to a loopback address', async () => {
     // /etc/hosts names for ::1 or 127.0.0.1 that the literal check does not know.
     const name = await firstResolvable(['ip6-localhost', 'ip6-loopback', 'localhost.localdomain']);

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { isPrivateAddress, providerUrlProblem } from '../network-policy.js';
+import { addressRefusal, classifyAddress, providerUrlProblem } from '../network-policy.js';
 import { ProviderError } from './directory-provider.js';
 
 export interface ProviderHttpOptions {
@@ -273,22 +273,23 @@ function findProviderError(error: unknown): ProviderError | undefined {
 }
 
 /**
- * DNS lookup that refuses loopback/private/link-local answers: checked on the address we
- * actually connect to, so a hostname that resolves (or is rebound) to an internal address
- * is refused too.
+ * DNS lookup that applies the network policy to every answer: checked on the address we
+ * actually connect to, so a hostname that resolves (or is rebound) to an internal or
+ * metadata address is refused too.
  */
 export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
-      const internal = addresses.find((a) => isPrivateAddress(a.address));
-      if (internal && !allowPrivate) {
-        const refused = new ProviderError(
-          'config',
-          `${hostname} resolves to ${internal.address}, a loopback or private address ` +
-            '(allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)',
-        );
-        return callback(refused, '', 0);
+      for (const { address } of addresses) {
+        const refusal = addressRefusal(classifyAddress(address), allowPrivate);
+        if (refusal) {
+          const refused = new ProviderError(
+            'config',
+            `${hostname} resolves to ${address}, ${refusal}`,
+          );
+          return callback(refused, '', 0);
+        }
       }
       if (options.all) return (callback as unknown as AllCallback)(null, addresses);
       return callback(null, addresses[0].address, addresses[0].family);
