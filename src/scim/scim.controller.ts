@@ -26,14 +26,20 @@ import { SCIM_AUTH } from '../openapi/openapi.js';
 import { ScimAuthGuard, type ScimConnection, type ScimRequest } from './scim-auth.guard.js';
 import { SCIM_CONTENT_TYPE, ScimErrorFilter, scimNotFound } from './scim-error.js';
 import { ScimGroupsService } from './scim-groups.service.js';
-import { parseListQuery } from './scim-paging.js';
+import {
+  type ListQuery,
+  parseListQuery,
+  parseProjection,
+  parseSearchRequest,
+} from './scim-paging.js';
 import {
   resourceTypeDocuments,
   schemaDocuments,
   serviceProviderConfig,
   listResponse,
 } from './scim-schemas.js';
-import { ScimUsersService } from './scim-users.service.js';
+import { searchAll } from './scim-search.js';
+import { ScimUsersService, type WriteOptions } from './scim-users.service.js';
 
 /** Every SCIM answer is `application/scim+json`. */
 @Injectable()
@@ -50,10 +56,22 @@ function scope(req: ScimRequest): { conn: ScimConnection; base: string } {
   return { conn, base: `${req.protocol}://${req.get('host')}/scim/v2/${conn.id}` };
 }
 
-function withEtag<T extends { meta: { version: string } }>(res: Response, resource: T): T {
+type Resource = Record<string, unknown> & { meta: { version: string } };
+
+/** One resource answered: its version as the ETag, the attributes the request asked for. */
+function present<T extends Resource>(req: ScimRequest, res: Response, resource: T): T {
   res.setHeader('ETag', resource.meta.version);
-  return resource;
+  return parseProjection(req.query).apply(resource);
 }
+
+/** A ListResponse of the page, each resource with the attributes the query asked for. */
+function page(query: ListQuery, found: { total: number; resources: Resource[] }) {
+  const resources = found.resources.map((r) => query.projection.apply(r));
+  return listResponse(resources, found.total, query.startIndex);
+}
+
+/** `If-Match` of a write: 412 when the resource has another version (RFC 7644 §3.14). */
+const conditions = (req: ScimRequest): WriteOptions => ({ ifMatch: req.get('if-match') });
 
 /**
  * SCIM 2.0 (RFC 7643/7644) for one push connection. Not behind the API-key guard: the
@@ -82,13 +100,22 @@ export class ScimController {
     const { conn, base } = scope(req);
     const user = await this.users.create(conn, body, base);
     res.setHeader('Location', user.meta.location);
-    return withEtag(res, user);
+    return present(req, res, user);
   }
 
   @Get('Users')
-  listUsers(@Req() req: ScimRequest) {
+  async listUsers(@Req() req: ScimRequest) {
     const { conn, base } = scope(req);
-    return this.users.list(conn, parseListQuery(req.query), base);
+    const query = parseListQuery(req.query);
+    return page(query, await this.users.list(conn, query, base));
+  }
+
+  @Post('Users/.search')
+  @HttpCode(200)
+  async searchUsers(@Req() req: ScimRequest, @Body() body: unknown) {
+    const { conn, base } = scope(req);
+    const query = parseSearchRequest(body);
+    return page(query, await this.users.list(conn, query, base));
   }
 
   @Get('Users/:id')
@@ -98,7 +125,7 @@ export class ScimController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { conn, base } = scope(req);
-    return withEtag(res, await this.users.get(conn, id, base));
+    return present(req, res, await this.users.get(conn, id, base));
   }
 
   @Put('Users/:id')
@@ -109,7 +136,7 @@ export class ScimController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { conn, base } = scope(req);
-    return withEtag(res, await this.users.replace(conn, id, body, base));
+    return present(req, res, await this.users.replace(conn, id, body, base, conditions(req)));
   }
 
   @Patch('Users/:id')
@@ -120,13 +147,13 @@ export class ScimController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { conn, base } = scope(req);
-    return withEtag(res, await this.users.patch(conn, id, body, base));
+    return present(req, res, await this.users.patch(conn, id, body, base, conditions(req)));
   }
 
   @Delete('Users/:id')
   @HttpCode(204)
   async deleteUser(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
-    await this.users.remove(scope(req).conn, id);
+    await this.users.remove(scope(req).conn, id, conditions(req));
   }
 
   @Post('Groups')
@@ -139,13 +166,22 @@ export class ScimController {
     const { conn, base } = scope(req);
     const group = await this.groups.create(conn, body, base);
     res.setHeader('Location', group.meta.location);
-    return withEtag(res, group);
+    return present(req, res, group);
   }
 
   @Get('Groups')
-  listGroups(@Req() req: ScimRequest) {
+  async listGroups(@Req() req: ScimRequest) {
     const { conn, base } = scope(req);
-    return this.groups.list(conn, parseListQuery(req.query), base);
+    const query = parseListQuery(req.query);
+    return page(query, await this.groups.list(conn, query, base));
+  }
+
+  @Post('Groups/.search')
+  @HttpCode(200)
+  async searchGroups(@Req() req: ScimRequest, @Body() body: unknown) {
+    const { conn, base } = scope(req);
+    const query = parseSearchRequest(body);
+    return page(query, await this.groups.list(conn, query, base));
   }
 
   @Get('Groups/:id')
@@ -155,8 +191,8 @@ export class ScimController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { conn, base } = scope(req);
-    const excluded = parseListQuery(req.query).excludedAttributes.has('members');
-    return withEtag(res, await this.groups.get(conn, id, base, excluded));
+    const withMembers = parseProjection(req.query).returns('members');
+    return present(req, res, await this.groups.get(conn, id, base, withMembers));
   }
 
   @Put('Groups/:id')
@@ -167,7 +203,7 @@ export class ScimController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { conn, base } = scope(req);
-    return withEtag(res, await this.groups.replace(conn, id, body, base));
+    return present(req, res, await this.groups.replace(conn, id, body, base, conditions(req)));
   }
 
   /** 204: member lists can be long; RFC 7644 §3.5.2 allows answering without the resource. */
@@ -177,14 +213,24 @@ export class ScimController {
     @Req() req: ScimRequest,
     @Param('id') id: string,
     @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.groups.patch(scope(req).conn, id, body);
+    res.setHeader('ETag', await this.groups.patch(scope(req).conn, id, body, conditions(req)));
   }
 
   @Delete('Groups/:id')
   @HttpCode(204)
   async deleteGroup(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
-    await this.groups.remove(scope(req).conn, id);
+    await this.groups.remove(scope(req).conn, id, conditions(req));
+  }
+
+  /** Users, then Groups (RFC 7644 §3.4.3). */
+  @Post('.search')
+  @HttpCode(200)
+  async search(@Req() req: ScimRequest, @Body() body: unknown) {
+    const { conn, base } = scope(req);
+    const query = parseSearchRequest(body);
+    return page(query, await searchAll(this.users, this.groups, conn, query, base));
   }
 
   @Get('ServiceProviderConfig')
