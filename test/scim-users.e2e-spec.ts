@@ -7,9 +7,11 @@ import {
   oktaUser,
   patchOp,
   resource,
+  rosterPage,
   scim,
   scimConnection,
   USER,
+  type EmployeeView,
   type ScimSetup,
 } from './support/scim.js';
 import {
@@ -32,27 +34,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface EmployeeView {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  title: string | null;
-  department: string | null;
-  active: boolean;
-  connectionId: string | null;
-  externalId: string | null;
-  deactivatedAt: string | null;
-}
-
 async function employee(email: string): Promise<EmployeeView | undefined> {
-  const res = await t
-    .http()
-    .get('/api/employees')
-    .query({ email })
-    .set(bearer(s.company.adminKey))
-    .expect(200);
-  return (res.body as { items: EmployeeView[] }).items[0];
+  return (await rosterPage(t, s, { email })).items[0];
 }
 
 describe('authentication', () => {
