@@ -294,12 +294,25 @@ describe('attributes and excludedAttributes (RFC 7644 §3.4.2.5, §3.9)', () => 
     expect(res.body).toEqual({ schemas: [USER, ENTERPRISE], id: user.id, title: 'Written' });
   });
 
-  it('refuses both at once with 400 invalidValue', async () => {
+  it('refuses both at once with 400 invalidValue, before a write', async () => {
     expectScimError(
       await scim(t, s, 'get', '/Users').query({ attributes: 'title', excludedAttributes: 'name' }),
       400,
       'invalidValue',
     );
+    const before = await getUser(user.id);
+    expectScimError(
+      await scim(
+        t,
+        s,
+        'patch',
+        `/Users/${user.id}?attributes=title&excludedAttributes=name`,
+        patchOp({ op: 'replace', path: 'title', value: 'Not written' }),
+      ),
+      400,
+      'invalidValue',
+    );
+    expect(await getUser(user.id)).toEqual(before);
   });
 });
 

@@ -45,8 +45,6 @@ export class Projection {
     private readonly excluded: string[][],
   ) {}
 
-  static readonly ALL = new Projection(undefined, []);
-
   /** From comma-separated strings (query) or arrays of strings (a SearchRequest). */
   static of(attributes: string[] | undefined, excludedAttributes: string[] | undefined) {
     const parse = (names: string[] | undefined) =>
@@ -71,10 +69,12 @@ export class Projection {
 
   apply<T extends Json>(resource: T): T {
     const kept = this.only ? pick(resource, this.only) : drop(resource, this.excluded);
-    for (const key of Object.keys(resource)) {
-      if (ALWAYS.has(key)) kept[key] = resource[key];
-    }
-    return kept as T;
+    // In the resource's own order, with what is always returned.
+    return Object.fromEntries(
+      Object.entries(resource)
+        .filter(([key]) => ALWAYS.has(key) || key in kept)
+        .map(([key, value]) => [key, ALWAYS.has(key) ? value : kept[key]]),
+    ) as T;
   }
 }
 
@@ -139,11 +139,11 @@ const NOT_KEPT = new Set([
   'name.honorificprefix',
   'name.honorificsuffix',
   'emails.display',
-  'employeenumber',
-  'costcenter',
-  'organization',
-  'division',
-  'manager.displayname',
+  'enterprise:employeenumber',
+  'enterprise:costcenter',
+  'enterprise:organization',
+  'enterprise:division',
+  'enterprise:manager.displayname',
 ]);
 
 /**
@@ -158,8 +158,8 @@ export function checkUserPatchPath(path: string): void {
   const definition = (enterprise ? ENTERPRISE_ATTRIBUTES : USER_ATTRIBUTES).find(
     (a) => a.name.toLowerCase() === attribute,
   );
-  const dotted = sub === undefined ? attribute : `${attribute}.${sub}`;
-  if (NOT_KEPT.has(attribute) || NOT_KEPT.has(dotted)) return;
+  const name = `${enterprise ? 'enterprise:' : ''}${attribute}`;
+  if (NOT_KEPT.has(name) || NOT_KEPT.has(`${name}.${sub}`)) return;
   if (!definition || beyond.length > 0) throw invalidPath(`unknown attribute path "${path}"`);
   if (sub === undefined) return;
   const subDefinition: Attribute | undefined = definition.subAttributes?.find(

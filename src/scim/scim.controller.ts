@@ -23,6 +23,7 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { Public } from '../auth/decorators.js';
 import { SCIM_AUTH } from '../openapi/openapi.js';
+import type { Projection } from './scim-attributes.js';
 import { ScimAuthGuard, type ScimConnection, type ScimRequest } from './scim-auth.guard.js';
 import { SCIM_CONTENT_TYPE, ScimErrorFilter, scimNotFound } from './scim-error.js';
 import { ScimGroupsService } from './scim-groups.service.js';
@@ -50,18 +51,22 @@ class ScimContentType implements NestInterceptor {
   }
 }
 
-/** The authenticated connection and the base URL of its SCIM service, for `meta.location`. */
-function scope(req: ScimRequest): { conn: ScimConnection; base: string } {
+/**
+ * The authenticated connection, the base URL of its SCIM service (for `meta.location`), and
+ * the attributes the answer is to carry: read first, so a bad one is refused before a write.
+ */
+function scope(req: ScimRequest): { conn: ScimConnection; base: string; view: Projection } {
   const conn = req.scim as ScimConnection;
-  return { conn, base: `${req.protocol}://${req.get('host')}/scim/v2/${conn.id}` };
+  const base = `${req.protocol}://${req.get('host')}/scim/v2/${conn.id}`;
+  return { conn, base, view: parseProjection(req.query) };
 }
 
 type Resource = Record<string, unknown> & { meta: { version: string } };
 
 /** One resource answered: its version as the ETag, the attributes the request asked for. */
-function present<T extends Resource>(req: ScimRequest, res: Response, resource: T): T {
+function present<T extends Resource>(res: Response, view: Projection, resource: T): T {
   res.setHeader('ETag', resource.meta.version);
-  return parseProjection(req.query).apply(resource);
+  return view.apply(resource);
 }
 
 /** A ListResponse of the page, each resource with the attributes the query asked for. */
@@ -97,10 +102,10 @@ export class ScimController {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { conn, base } = scope(req);
+    const { conn, base, view } = scope(req);
     const user = await this.users.create(conn, body, base);
     res.setHeader('Location', user.meta.location);
-    return present(req, res, user);
+    return present(res, view, user);
   }
 
   @Get('Users')
@@ -124,8 +129,8 @@ export class ScimController {
     @Param('id') id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { conn, base } = scope(req);
-    return present(req, res, await this.users.get(conn, id, base));
+    const { conn, base, view } = scope(req);
+    return present(res, view, await this.users.get(conn, id, base));
   }
 
   @Put('Users/:id')
@@ -135,8 +140,8 @@ export class ScimController {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { conn, base } = scope(req);
-    return present(req, res, await this.users.replace(conn, id, body, base, conditions(req)));
+    const { conn, base, view } = scope(req);
+    return present(res, view, await this.users.replace(conn, id, body, base, conditions(req)));
   }
 
   @Patch('Users/:id')
@@ -146,8 +151,8 @@ export class ScimController {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { conn, base } = scope(req);
-    return present(req, res, await this.users.patch(conn, id, body, base, conditions(req)));
+    const { conn, base, view } = scope(req);
+    return present(res, view, await this.users.patch(conn, id, body, base, conditions(req)));
   }
 
   @Delete('Users/:id')
@@ -163,10 +168,10 @@ export class ScimController {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { conn, base } = scope(req);
+    const { conn, base, view } = scope(req);
     const group = await this.groups.create(conn, body, base);
     res.setHeader('Location', group.meta.location);
-    return present(req, res, group);
+    return present(res, view, group);
   }
 
   @Get('Groups')
@@ -190,9 +195,8 @@ export class ScimController {
     @Param('id') id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { conn, base } = scope(req);
-    const withMembers = parseProjection(req.query).returns('members');
-    return present(req, res, await this.groups.get(conn, id, base, withMembers));
+    const { conn, base, view } = scope(req);
+    return present(res, view, await this.groups.get(conn, id, base, view.returns('members')));
   }
 
   @Put('Groups/:id')
@@ -202,8 +206,8 @@ export class ScimController {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { conn, base } = scope(req);
-    return present(req, res, await this.groups.replace(conn, id, body, base, conditions(req)));
+    const { conn, base, view } = scope(req);
+    return present(res, view, await this.groups.replace(conn, id, body, base, conditions(req)));
   }
 
   /** 204: member lists can be long; RFC 7644 §3.5.2 allows answering without the resource. */
