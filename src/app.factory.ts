@@ -6,6 +6,7 @@ import type {
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { answerClientErrors } from './common/client-errors.js';
 import type { AppConfig, LogLevel } from './config/config.schema.js';
 import {
   createRootLogger,
@@ -62,6 +63,7 @@ export async function createApp(
     { logger, bodyParser: false },
   );
   app.disable('x-powered-by');
+  answerClientErrors(app.getHttpServer());
   // SCIM clients send application/scim+json (RFC 7644 §3.1).
   app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/scim+json'] });
   setupOpenApi(app);
