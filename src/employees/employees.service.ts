@@ -1,7 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Raw, type FindOptionsWhere, type Repository } from 'typeorm';
-import type { ListEmployeesQuery } from './dto/list-employees.dto.js';
+import { EMPLOYEE_CURSOR, type ListEmployeesQuery } from './dto/list-employees.dto.js';
 import { Employee } from './employee.entity.js';
 
 export interface EmployeeView {
@@ -44,30 +44,22 @@ export class EmployeesService {
         { groupId: query.groupId, companyId },
       );
     }
-    if (query.cursor !== undefined) where.email = MoreThan(decodeCursor(query.cursor));
+    const after = query.cursor?.email;
+    if (after !== undefined) where.email = MoreThan(after);
     if (query.email !== undefined) {
       const email = query.email.trim().toLowerCase();
       // An exact email and a cursor together: the cursor can only move past it.
-      if (query.cursor !== undefined && !(email > decodeCursor(query.cursor))) {
+      if (after !== undefined && !(email > after)) {
         return { items: [], nextCursor: null };
       }
       where.email = email;
     }
     const rows = await this.employees.find({ where, order: { email: 'ASC' }, take: limit + 1 });
     const page = rows.slice(0, limit);
-    const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1].email) : null;
+    const nextCursor =
+      rows.length > limit ? EMPLOYEE_CURSOR.encode({ email: page[page.length - 1].email }) : null;
     return { items: page.map(toView), nextCursor };
   }
-}
-
-function encodeCursor(email: string): string {
-  return Buffer.from(email, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const email = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!email || encodeCursor(email) !== cursor) throw new BadRequestException('cursor is invalid');
-  return email;
 }
 
 function toView(row: Employee): EmployeeView {

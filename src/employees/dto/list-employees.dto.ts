@@ -1,15 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { CursorCodec, IsCursor, PageLimit } from '../../common/paging.js';
+
+/** Pages are in email order: a cursor is the last email shown. */
+export type EmployeeCursor = { email: string };
+export const EMPLOYEE_CURSOR = new CursorCodec<EmployeeCursor>({ email: (email) => email !== '' });
 
 export class ListEmployeesQuery {
   @ApiPropertyOptional({ type: Boolean })
@@ -38,17 +34,11 @@ export class ListEmployeesQuery {
   @IsUUID('all', { message: 'groupId must be a UUID' })
   groupId?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer between 1 and 500' })
-  @Min(1, { message: 'limit must be an integer between 1 and 500' })
-  @Max(500, { message: 'limit must be an integer between 1 and 500' })
+  @PageLimit(500)
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
+  @ApiPropertyOptional({ type: String })
+  @IsCursor(EMPLOYEE_CURSOR)
+  cursor?: EmployeeCursor;
 }
