@@ -43,23 +43,28 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   next(hasBody && !req.is(JSON_TYPES) ? new UnsupportedMediaTypeException(NOT_JSON) : undefined);
 }
 
+/**
+ * What is wrong with a body's raw bytes, read before they are decoded (which would turn bad
+ * bytes into U+FFFD) and parsed.
+ */
+function rawBodyProblem(bytes: Buffer, charset: string): HttpException | undefined {
+  if (!/^utf-?8$/i.test(charset)) return new UnsupportedMediaTypeException(NOT_UTF8);
+  if (!isUtf8(bytes)) return new BadRequestException('the request body is not valid UTF-8');
+  if (jsonNestingExceeds(bytes, MAX_JSON_DEPTH)) {
+    return new BadRequestException(
+      `the request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  }
+  return undefined;
+}
+
 const jsonParser = bodyParser.json({
   limit: MAX_BODY_BYTES,
   type: JSON_TYPES,
   strict: true,
-  // The raw bytes, before they are decoded (which would turn bad bytes into U+FFFD).
-  verify: (_req, _res, bytes: Buffer, encoding: string) => {
-    if (!/^utf-?8$/i.test(encoding))
-      throw new RefusedBody(new UnsupportedMediaTypeException(NOT_UTF8));
-    if (!isUtf8(bytes))
-      throw new RefusedBody(new BadRequestException('the request body is not valid UTF-8'));
-    if (jsonNestingExceeds(bytes, MAX_JSON_DEPTH)) {
-      throw new RefusedBody(
-        new BadRequestException(
-          `the request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
-        ),
-      );
-    }
+  verify: (_req, _res, bytes: Buffer, charset: string) => {
+    const problem = rawBodyProblem(bytes, charset);
+    if (problem) throw new RefusedBody(problem);
   },
 });
 
