@@ -1,7 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import type { ListEmployeesQuery } from './dto/list-employees.dto.js';
+import { EMPLOYEE_CURSOR, type ListEmployeesQuery } from './dto/list-employees.dto.js';
 import { Employee } from './employee.entity.js';
 
 export interface EmployeeView {
@@ -21,11 +21,6 @@ export interface EmployeeView {
 }
 
 const DEFAULT_LIMIT = 100;
-
-/** Where a page ends: the last row's email (lower-cased; null sorts last) and id. */
-type Cursor = [email: string | null, id: string];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 @Injectable()
 export class EmployeesService {
@@ -64,9 +59,9 @@ export class EmployeesService {
       rows.andWhere('lower(e.email) = lower(:email)', { email: query.email.trim() });
     }
     if (query.cursor !== undefined) {
-      const [email, id] = decodeCursor(query.cursor);
+      const { email, id } = query.cursor;
       rows.andWhere(
-        email === null
+        email === ''
           ? 'e.email IS NULL AND e.id > :id'
           : `(e.email IS NULL OR lower(e.email) > :email_after
               OR (lower(e.email) = :email_after AND e.id > :id))`,
@@ -77,30 +72,11 @@ export class EmployeesService {
     const page = found.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =
-      found.length > limit ? encodeCursor([last.email?.toLowerCase() ?? null, last.id]) : null;
+      found.length > limit
+        ? EMPLOYEE_CURSOR.encode({ email: last.email?.toLowerCase() ?? '', id: last.id })
+        : null;
     return { items: page.map(toView), nextCursor };
   }
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = undefined;
-  }
-  const valid =
-    Array.isArray(decoded) &&
-    decoded.length === 2 &&
-    (decoded[0] === null || typeof decoded[0] === 'string') &&
-    typeof decoded[1] === 'string' &&
-    UUID.test(decoded[1]);
-  if (!valid) throw new BadRequestException('cursor is invalid');
-  return decoded as Cursor;
 }
 
 function toView(row: Employee): EmployeeView {
