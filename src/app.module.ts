@@ -1,15 +1,9 @@
-import {
-  type DynamicModule,
-  type MiddlewareConsumer,
-  Module,
-  type NestModule,
-} from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
-import { requestId } from './common/request-id.js';
 import { strictValidationPipe } from './common/validation.js';
 import { CompaniesModule } from './companies/companies.module.js';
 import { appConfigModule } from './config/config.module.js';
@@ -27,7 +21,7 @@ import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /** The configuration is validated and the database is running before this is called. */
   static forRoot(
     config: AppConfig,
@@ -58,9 +52,5 @@ export class AppModule implements NestModule {
         { provide: APP_PIPE, useFactory: strictValidationPipe },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestId).forRoutes('*path');
   }
 }

@@ -17,7 +17,9 @@ export class ValidationFailedException extends BadRequestException {
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
+    // Several constraints of one field may share a message (say it once).
+    const messages = new Set(Object.values(error.constraints ?? {}));
+    const own = [...messages].map((message) => ({
       field,
       message: error.constraints?.whitelistValidation
         ? `${field} is not an allowed field`

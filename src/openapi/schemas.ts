@@ -180,7 +180,7 @@ export class EnqueuedJobSchema {
 
 export class EmployeeSchema {
   @ApiProperty(UUID) id!: string;
-  @ApiProperty({ format: 'email' }) email!: string;
+  @ApiProperty({ type: String, format: 'email', nullable: true }) email!: string | null;
   @ApiProperty({ type: String, nullable: true }) firstName!: string | null;
   @ApiProperty({ type: String, nullable: true }) lastName!: string | null;
   @ApiProperty({ type: String, nullable: true }) department!: string | null;

@@ -8,6 +8,7 @@ import {
   ApiProduces,
   ApiQuery,
   ApiResponse,
+  type ReferenceObject,
   type SchemaObject,
 } from '@nestjs/swagger';
 import { SCIM_ERROR_SCHEMA } from '../scim/scim-error.js';
@@ -17,6 +18,7 @@ import {
   LIST_SCHEMA,
   MAX_RESULTS,
   PATCH_SCHEMA,
+  SEARCH_SCHEMA,
   schemaDocuments,
   resourceTypeDocuments,
 } from '../scim/scim-schemas.js';
@@ -64,14 +66,14 @@ const userAttributes = {
   active: { type: 'boolean', description: 'Strings "True"/"false" are accepted too' },
 } satisfies Record<string, SchemaObject>;
 
-const listOf = (resource: string) =>
+const listOf = (items: SchemaObject | ReferenceObject) =>
   closed(
     {
       schemas: { type: 'array', items: { type: 'string', enum: [LIST_SCHEMA] } },
       totalResults: integer,
       startIndex: integer,
       itemsPerPage: integer,
-      Resources: { type: 'array', items: ref(resource) },
+      Resources: { type: 'array', items },
     },
     ['schemas', 'totalResults', 'startIndex', 'itemsPerPage', 'Resources'],
   );
@@ -108,7 +110,11 @@ export const SCIM_COMPONENTS: Record<string, SchemaObject> = {
       emails: { type: 'array', items: closed({ value: string, type: string, primary: boolean }) },
       ...userAttributes,
       active: boolean,
-      [ENTERPRISE_SCHEMA]: closed({ department: string, manager: closed({ value: string }) }),
+      [ENTERPRISE_SCHEMA]: closed({
+        department: string,
+        // and `$ref`, the manager's URL (see members)
+        manager: { ...closed({ value: string }, ['value']), additionalProperties: string },
+      }),
       meta,
     },
     ['schemas', 'id'],
@@ -192,8 +198,22 @@ export const SCIM_COMPONENTS: Record<string, SchemaObject> = {
     },
     ['Operations'],
   ),
-  ScimUserList: listOf('ScimUser'),
-  ScimGroupList: listOf('ScimGroup'),
+  ScimSearchRequest: open(
+    {
+      schemas: { type: 'array', minItems: 1, items: { type: 'string', enum: [SEARCH_SCHEMA] } },
+      filter: string,
+      startIndex: { ...integer, description: '1-based; less than 1 counts as 1' },
+      count: { ...integer, description: `At most ${MAX_RESULTS}; negative counts as 0` },
+      attributes: { type: 'array', items: string },
+      excludedAttributes: { type: 'array', items: string },
+      sortBy: { ...string, description: 'Ignored: sorting is not supported' },
+      sortOrder: { ...string, description: 'Ignored' },
+    },
+    ['schemas'],
+  ),
+  ScimUserList: listOf(ref('ScimUser')),
+  ScimGroupList: listOf(ref('ScimGroup')),
+  ScimResourceList: listOf({ anyOf: [ref('ScimUser'), ref('ScimGroup')] }),
   ScimServiceProviderConfig: open({ schemas: uris }, [
     'schemas',
     'patch',
@@ -208,13 +228,13 @@ export const SCIM_COMPONENTS: Record<string, SchemaObject> = {
     { schemas: uris, id: string, name: string, endpoint: string, schema: string, meta },
     ['schemas', 'id', 'name', 'endpoint', 'schema'],
   ),
-  ScimResourceTypeList: listOf('ScimResourceType'),
+  ScimResourceTypeList: listOf(ref('ScimResourceType')),
   ScimSchema: open({ schemas: uris, id: string, name: string, attributes: { type: 'array' } }, [
     'schemas',
     'id',
     'attributes',
   ]),
-  ScimSchemaList: listOf('ScimSchema'),
+  ScimSchemaList: listOf(ref('ScimSchema')),
 };
 
 const ERROR_TEXT: Record<number, string> = {
@@ -307,6 +327,19 @@ export const ScimDocs = {
       }),
       projection(),
       ApiResponse({ status: 200, schema: ref(`Scim${resource}List`) }),
+      scimErrors(400),
+    ),
+  /** POST …/.search: the query in a SearchRequest body; no resource: Users, then Groups. */
+  search: (resource?: Resource) =>
+    applyDecorators(
+      ApiOperation({
+        summary: resource ? `Search ${resource}s (a SearchRequest)` : 'Search Users and Groups',
+      }),
+      ApiBody({ schema: ref('ScimSearchRequest') }),
+      ApiResponse({
+        status: 200,
+        schema: ref(resource ? `Scim${resource}List` : 'ScimResourceList'),
+      }),
       scimErrors(400),
     ),
   get: (resource: Resource) =>

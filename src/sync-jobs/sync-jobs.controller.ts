@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentCompany } from '../auth/decorators.js';
 import { UuidParam } from '../common/uuid-param.js';
-import { ListSyncJobsQuery } from './dto/sync-job.dto.js';
+import { ListSyncJobsQuery, SYNC_JOB_CURSOR } from './dto/sync-job.dto.js';
 import { SyncJobService, type EnqueueResult } from './sync-job.service.js';
 import { toJobView } from './sync-job.view.js';
 import {
@@ -35,11 +35,16 @@ export class SyncJobsController {
   @ApiOkResponse({ type: SyncJobPageSchema })
   async list(@CurrentCompany() companyId: string, @Query() query: ListSyncJobsQuery) {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const rows = await this.jobs.list(companyId, { ...query, limit: limit + 1 });
+    const rows = await this.jobs.list(companyId, {
+      ...query,
+      cursor: query.cursor?.id,
+      limit: limit + 1,
+    });
     const items = rows.slice(0, limit);
     return {
       items: items.map(toJobView),
-      nextCursor: rows.length > limit ? items[items.length - 1].id : null,
+      nextCursor:
+        rows.length > limit ? SYNC_JOB_CURSOR.encode({ id: items[items.length - 1].id }) : null,
     };
   }
 

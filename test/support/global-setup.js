@@ -1,6 +1,5 @@
 // Plain JS: jest loads global setup outside its module system, so this uses the build that
 // `npm test` makes first (pretest) rather than the TypeScript sources.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +21,7 @@ export default async function globalSetup() {
     server = await startEmbeddedPostgres(dataDir, () => {});
     adminUrl = server.adminUrl;
   }
-  // A random id per run, not the pid: runs from several worktrees share the machine's
-  // PostgreSQL (and pids repeat across sandboxes); each drops only its own databases.
-  const runId = randomBytes(4).toString('hex');
-  const templateDb = `ds_test_${runId}_template`;
+  const templateDb = `ds_test_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -40,6 +36,5 @@ export default async function globalSetup() {
 
   process.env.TEST_ADMIN_URL = adminUrl;
   process.env.TEST_TEMPLATE_DB = templateDb;
-  process.env.TEST_RUN_ID = runId;
   globalThis.testPostgres = { server, dataDir, templateDb };
 }

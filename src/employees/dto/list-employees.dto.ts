@@ -1,15 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { CursorCodec, IsCursor, PageLimit } from '../../common/paging.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Pages are in email order ignoring case, people without an email last (by id): a cursor is
+ * the last row's lower-cased email (`''` for none) and id.
+ */
+export type EmployeeCursor = { email: string; id: string };
+export const EMPLOYEE_CURSOR = new CursorCodec<EmployeeCursor>({
+  email: () => true,
+  id: (id) => UUID.test(id),
+});
 
 export class ListEmployeesQuery {
   @ApiPropertyOptional({ type: Boolean })
@@ -41,22 +45,10 @@ export class ListEmployeesQuery {
   @IsUUID('all', { message: 'groupId must be a UUID' })
   groupId?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer between 1 and 500' })
-  @Min(1, { message: 'limit must be an integer between 1 and 500' })
-  @Max(500, { message: 'limit must be an integer between 1 and 500' })
+  @PageLimit(500, 100)
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional({
-    pattern: '^[A-Za-z0-9_-]+$',
-    maxLength: 1000,
-    description: 'The `nextCursor` of the previous page (opaque)',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
+  @IsCursor(EMPLOYEE_CURSOR)
+  cursor?: EmployeeCursor;
 }
