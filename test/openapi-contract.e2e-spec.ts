@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ParameterObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { OpenApiContract, type Operation } from './support/openapi-contract.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { scim, scimConnection } from './support/scim.js';
+import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('the contract check', () => {
   const contract = new OpenApiContract({
@@ -148,6 +149,18 @@ describe('the OpenAPI document', () => {
       expect(schemas[dto].properties!.name).toMatchObject({ minLength: 1, maxLength: 200 });
       expect(schemas[dto].properties!.name).toMatchObject({ pattern: '\\S' });
     }
+  });
+
+  it('documents employee emails as the directory sent them (not necessarily RFC 5322)', async () => {
+    const push = await scimConnection(t);
+    await scim(t, push, 'post', '/Users', {
+      userName: 'ann',
+      emails: [{ value: 'ann@intranet' }],
+    }).expect(201);
+    const res = await t.http().get('/api/employees').set(bearer(push.company.adminKey)).expect(200);
+    expect((res.body as { items: { email: string }[] }).items[0].email).toBe('ann@intranet');
+    const answer = { status: 200, contentType: 'application/json', body: res.body as unknown };
+    expect(contract.check(contract.find('GET', '/api/employees')!, answer)).toEqual([]);
   });
 
   it('documents the SCIM operations: parameters, bodies, answers in SCIM schemas', () => {

@@ -25,11 +25,11 @@ import {
  * and body are what the document declares (ajv), and that another company's ids are never
  * answered with a 2xx.
  *
- * FUZZ_TIME_MS bounds the whole run (default 40 s), FUZZ_SEED replays one (the seed and the
+ * FUZZ_TIME_MS bounds the whole run (default 30 s), FUZZ_SEED replays one (the seed and the
  * failing request are printed), FUZZ_OPS=<regex> runs only the operations it matches.
  */
 
-const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 40_000);
+const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 30_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_110_611);
 const ONLY = process.env.FUZZ_OPS ? new RegExp(process.env.FUZZ_OPS) : undefined;
 

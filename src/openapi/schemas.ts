@@ -180,7 +180,9 @@ export class EnqueuedJobSchema {
 
 export class EmployeeSchema {
   @ApiProperty(UUID) id!: string;
-  @ApiProperty({ type: String, format: 'email', nullable: true }) email!: string | null;
+  /** Not `format: email`: the address is kept as the directory sent it. */
+  @ApiProperty({ type: String, nullable: true, description: 'As the directory sent it' })
+  email!: string | null;
   @ApiProperty({ type: String, nullable: true }) firstName!: string | null;
   @ApiProperty({ type: String, nullable: true }) lastName!: string | null;
   @ApiProperty({ type: String, nullable: true }) department!: string | null;

@@ -125,7 +125,8 @@ export const SCIM_COMPONENTS: Record<string, SchemaObject> = {
       userName: {
         type: 'string',
         minLength: 1,
-        description: 'Unique per connection; an email address when no emails are sent',
+        description:
+          'Unique per connection; the roster email when it is an address and no emails are sent',
       },
       name: open({ givenName: string, familyName: string }),
       emails: {
