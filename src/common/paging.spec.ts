@@ -7,7 +7,7 @@ const codec = new CursorCodec<{ email: string }>({ email: (email) => email !== '
 const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 class Query {
-  @PageLimit(500)
+  @PageLimit(500, 100)
   limit?: number;
 
   @IsCursor(codec)

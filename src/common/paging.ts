@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy } from 'class-validator';
 import { isUtf8 } from 'node:buffer';
@@ -8,8 +9,9 @@ import { textProblem } from './input/input-problems.js';
  * A list's `limit` query parameter: plain decimal digits from 1 to `max`. `Number()` would
  * also take `1e2`, `0x10` and `" 5"`; one constraint gives one message, said once.
  */
-export const PageLimit = (max: number) =>
+export const PageLimit = (max: number, defaultLimit: number) =>
   applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: defaultLimit }),
     IsOptional(),
     Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
@@ -23,6 +25,9 @@ export const PageLimit = (max: number) =>
       },
     }),
   );
+
+/** What a cursor looks like before it is decoded (the document shows this much of it). */
+const CURSOR_FORMAT = /^[A-Za-z0-9_-]{1,4000}$/;
 
 type FieldChecks<T> = { [K in keyof T]: (value: string) => boolean };
 
@@ -40,7 +45,7 @@ export class CursorCodec<T extends Record<string, string>> {
   }
 
   decode(cursor: string): T | undefined {
-    if (!/^[A-Za-z0-9_-]{1,4000}$/.test(cursor)) return undefined;
+    if (!CURSOR_FORMAT.test(cursor)) return undefined;
     const bytes = Buffer.from(cursor, 'base64url');
     if (bytes.toString('base64url') !== cursor || !isUtf8(bytes)) return undefined;
     let position: unknown;
@@ -72,6 +77,11 @@ const INVALID = Symbol('invalid cursor');
 /** A `cursor` query parameter, decoded by the validation pipe: 400 "cursor is invalid". */
 export const IsCursor = <T extends Record<string, string>>(codec: CursorCodec<T>) =>
   applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      pattern: CURSOR_FORMAT.source,
+      description: 'The `nextCursor` of the previous page (opaque)',
+    }),
     IsOptional(),
     Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' ? (codec.decode(value) ?? INVALID) : INVALID,

@@ -23,6 +23,7 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { Public } from '../auth/decorators.js';
 import { SCIM_AUTH } from '../openapi/openapi.js';
+import { ApiScim, SCIM_RESOURCE_TYPE_IDS, SCIM_SCHEMA_IDS, ScimDocs } from '../openapi/scim.js';
 import type { Projection } from './scim-attributes.js';
 import { ScimAuthGuard, type ScimConnection, type ScimRequest } from './scim-auth.guard.js';
 import { SCIM_CONTENT_TYPE, ScimErrorFilter, scimNotFound } from './scim-error.js';
@@ -84,6 +85,7 @@ const conditions = (req: ScimRequest): WriteOptions => ({ ifMatch: req.get('if-m
  */
 @ApiTags('scim')
 @ApiBearerAuth(SCIM_AUTH)
+@ApiScim()
 @Public()
 @UseGuards(ScimAuthGuard)
 @UseFilters(ScimErrorFilter)
@@ -96,6 +98,7 @@ export class ScimController {
   ) {}
 
   @Post('Users')
+  @ScimDocs.create('User')
   @HttpCode(201)
   async createUser(
     @Req() req: ScimRequest,
@@ -109,6 +112,7 @@ export class ScimController {
   }
 
   @Get('Users')
+  @ScimDocs.list('User')
   async listUsers(@Req() req: ScimRequest) {
     const { conn, base } = scope(req);
     const query = parseListQuery(req.query);
@@ -116,6 +120,7 @@ export class ScimController {
   }
 
   @Post('Users/.search')
+  @ScimDocs.search('User')
   @HttpCode(200)
   async searchUsers(@Req() req: ScimRequest, @Body() body: unknown) {
     const { conn, base } = scope(req);
@@ -124,6 +129,7 @@ export class ScimController {
   }
 
   @Get('Users/:id')
+  @ScimDocs.get('User')
   async getUser(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -134,6 +140,7 @@ export class ScimController {
   }
 
   @Put('Users/:id')
+  @ScimDocs.replace('User')
   async replaceUser(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -145,6 +152,7 @@ export class ScimController {
   }
 
   @Patch('Users/:id')
+  @ScimDocs.patch('User')
   async patchUser(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -156,12 +164,14 @@ export class ScimController {
   }
 
   @Delete('Users/:id')
+  @ScimDocs.remove('User')
   @HttpCode(204)
   async deleteUser(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
     await this.users.remove(scope(req).conn, id, conditions(req));
   }
 
   @Post('Groups')
+  @ScimDocs.create('Group')
   @HttpCode(201)
   async createGroup(
     @Req() req: ScimRequest,
@@ -175,6 +185,7 @@ export class ScimController {
   }
 
   @Get('Groups')
+  @ScimDocs.list('Group')
   async listGroups(@Req() req: ScimRequest) {
     const { conn, base } = scope(req);
     const query = parseListQuery(req.query);
@@ -182,6 +193,7 @@ export class ScimController {
   }
 
   @Post('Groups/.search')
+  @ScimDocs.search('Group')
   @HttpCode(200)
   async searchGroups(@Req() req: ScimRequest, @Body() body: unknown) {
     const { conn, base } = scope(req);
@@ -190,6 +202,7 @@ export class ScimController {
   }
 
   @Get('Groups/:id')
+  @ScimDocs.get('Group')
   async getGroup(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -200,6 +213,7 @@ export class ScimController {
   }
 
   @Put('Groups/:id')
+  @ScimDocs.replace('Group')
   async replaceGroup(
     @Req() req: ScimRequest,
     @Param('id') id: string,
@@ -212,6 +226,7 @@ export class ScimController {
 
   /** 204: member lists can be long; RFC 7644 §3.5.2 allows answering without the resource. */
   @Patch('Groups/:id')
+  @ScimDocs.patch('Group')
   @HttpCode(204)
   async patchGroup(
     @Req() req: ScimRequest,
@@ -223,6 +238,7 @@ export class ScimController {
   }
 
   @Delete('Groups/:id')
+  @ScimDocs.remove('Group')
   @HttpCode(204)
   async deleteGroup(@Req() req: ScimRequest, @Param('id') id: string): Promise<void> {
     await this.groups.remove(scope(req).conn, id, conditions(req));
@@ -230,6 +246,7 @@ export class ScimController {
 
   /** Users, then Groups (RFC 7644 §3.4.3). */
   @Post('.search')
+  @ScimDocs.search()
   @HttpCode(200)
   async search(@Req() req: ScimRequest, @Body() body: unknown) {
     const { conn, base } = scope(req);
@@ -238,17 +255,20 @@ export class ScimController {
   }
 
   @Get('ServiceProviderConfig')
+  @ScimDocs.discovery('What this SCIM service supports', 'ScimServiceProviderConfig')
   serviceProviderConfig(@Req() req: ScimRequest) {
     return serviceProviderConfig(scope(req).base);
   }
 
   @Get('ResourceTypes')
+  @ScimDocs.discovery('The resource types (User, Group)', 'ScimResourceTypeList')
   resourceTypes(@Req() req: ScimRequest) {
     const types = resourceTypeDocuments(scope(req).base);
     return listResponse(types, types.length, 1);
   }
 
   @Get('ResourceTypes/:id')
+  @ScimDocs.discovery('One resource type', 'ScimResourceType', SCIM_RESOURCE_TYPE_IDS)
   resourceType(@Req() req: ScimRequest, @Param('id') id: string) {
     const found = resourceTypeDocuments(scope(req).base).find((t) => t.id === id);
     if (!found) throw scimNotFound(`resource type ${id}`);
@@ -256,12 +276,14 @@ export class ScimController {
   }
 
   @Get('Schemas')
+  @ScimDocs.discovery('The schemas of the resources', 'ScimSchemaList')
   schemas(@Req() req: ScimRequest) {
     const schemas = schemaDocuments(scope(req).base);
     return listResponse(schemas, schemas.length, 1);
   }
 
   @Get('Schemas/:id')
+  @ScimDocs.discovery('One schema, by URN', 'ScimSchema', SCIM_SCHEMA_IDS)
   schema(@Req() req: ScimRequest, @Param('id') id: string) {
     const found = schemaDocuments(scope(req).base).find((s) => s.id === id);
     if (!found) throw scimNotFound(`schema ${id}`);

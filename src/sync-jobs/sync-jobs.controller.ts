@@ -15,6 +15,7 @@ import {
 import { API_KEY_AUTH } from '../openapi/openapi.js';
 import {
   ApiErrors,
+  ApiUuidParam,
   EnqueuedJobSchema,
   SyncJobPageSchema,
   SyncJobSchema,
@@ -24,7 +25,7 @@ const DEFAULT_LIMIT = 50;
 
 @ApiTags('sync-jobs')
 @ApiBearerAuth(API_KEY_AUTH)
-@ApiErrors(400, 401, 403, 404)
+@ApiErrors(400, 401)
 @Controller('api/sync-jobs')
 export class SyncJobsController {
   constructor(private readonly jobs: SyncJobService) {}
@@ -50,6 +51,8 @@ export class SyncJobsController {
   @Get(':id')
   @ApiOperation({ summary: 'One job, with its stats' })
   @ApiOkResponse({ type: SyncJobSchema })
+  @ApiUuidParam()
+  @ApiErrors(404)
   async get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return toJobView(await this.jobs.get(companyId, id));
   }
@@ -59,7 +62,8 @@ export class SyncJobsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Run a FAILED or CANCELLED job again as a new job (admin)' })
   @ApiAcceptedResponse({ type: EnqueuedJobSchema })
-  @ApiErrors(409, 429)
+  @ApiUuidParam()
+  @ApiErrors(403, 404, 409, 429)
   async retry(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
@@ -72,7 +76,8 @@ export class SyncJobsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a waiting job, or ask a running one to stop (admin)' })
   @ApiOkResponse({ type: SyncJobSchema })
-  @ApiErrors(409)
+  @ApiUuidParam()
+  @ApiErrors(403, 404, 409)
   async cancel(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return toJobView(await this.jobs.cancel(companyId, id));
   }

@@ -6,6 +6,7 @@ import { createApp } from '../../src/app.factory.js';
 import { parseConfig } from '../../src/config/config.schema.js';
 import type { RootLogger } from '../../src/logging/logger.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
+import { contractOf, contractViolations, recordAnswers } from './openapi-contract.js';
 
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 export const PLATFORM_TOKEN = 'test-platform-admin-token';
@@ -40,13 +41,20 @@ export async function startTestApp(
   const app = await createApp(config, db.url, log ? { log } : { logger: false });
   await app.init();
   const server = app.getHttpServer() as Server;
+  // Every answer of every e2e test must be one the OpenAPI document declares.
+  const answers = recordAnswers(server);
   return {
     app,
     db,
     http: () => request(server),
     close: async () => {
+      const contract = contractOf(app);
       await app.close();
       if (!shared) await db.drop();
+      const violations = contractViolations(contract, answers);
+      if (violations.length) {
+        throw new Error(`answers the OpenAPI document does not declare:\n${violations.join('\n')}`);
+      }
     },
   };
 }

@@ -25,7 +25,7 @@ export class ListEmployeesQuery {
   active?: boolean;
 
   /** Exact match, case-insensitive. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 320, description: 'Exact match, case-insensitive' })
   @IsOptional()
   @IsString()
   @MaxLength(320)
@@ -36,17 +36,19 @@ export class ListEmployeesQuery {
   @IsUUID('all', { message: 'connectionId must be a UUID' })
   connectionId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   /** Members of a SCIM group (a group pushed by a scim connection of the company). */
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Members of a SCIM group (a group pushed by a scim connection of the company)',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'groupId must be a UUID' })
   groupId?: string;
 
-  @PageLimit(500)
+  @PageLimit(500, 100)
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional({ type: String })
   @IsCursor(EMPLOYEE_CURSOR)
   cursor?: EmployeeCursor;
 }

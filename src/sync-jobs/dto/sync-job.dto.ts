@@ -9,7 +9,9 @@ export const SYNC_JOB_CURSOR = new CursorCodec<SyncJobCursor>({ id: (id) => isUU
 
 export class TriggerSyncDto {
   /** Deactivate even beyond the connection's threshold, for this run only. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    description: "Deactivate even beyond the connection's threshold, for this run only",
+  })
   @IsOptional()
   @IsBoolean({ message: 'allowMassDeprovision must be true or false' })
   allowMassDeprovision?: boolean;
@@ -26,12 +28,10 @@ export class ListSyncJobsQuery {
   @IsIn(SYNC_JOB_STATUSES, { message: `status must be one of ${SYNC_JOB_STATUSES.join(', ')}` })
   status?: SyncJobStatus;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @PageLimit(200)
+  @PageLimit(200, 50)
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional({ type: String })
   @IsCursor(SYNC_JOB_CURSOR)
   cursor?: SyncJobCursor;
 }
