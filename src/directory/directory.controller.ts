@@ -66,6 +66,8 @@ export class DirectoryController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a connection (admin); config is merged' })
+  // Every field is optional, so an empty body (like `{}`) changes nothing.
+  @ApiBody({ type: UpdateConnectionDto, required: false })
   @ApiOkResponse({ type: ConnectionSchema })
   @ApiUuidParam()
   @ApiErrors(400, 403, 404)
