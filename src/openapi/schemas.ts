@@ -62,6 +62,14 @@ export class ApiKeyListSchema {
   @ApiProperty({ type: [ApiKeySchema] }) items!: ApiKeySchema[];
 }
 
+export class CallerSchema {
+  @ApiProperty(UUID) companyId!: string;
+  @ApiProperty() companyName!: string;
+  @ApiProperty(UUID) keyId!: string;
+  @ApiProperty() keyName!: string;
+  @ApiProperty({ enum: ['admin', 'viewer'] }) role!: string;
+}
+
 export class CompanySchema {
   @ApiProperty(UUID) id!: string;
   @ApiProperty() name!: string;
