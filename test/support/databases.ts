@@ -21,8 +21,11 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_ADMIN_URL;
   const template = process.env.TEST_TEMPLATE_DB;
-  if (!adminUrl || !template) throw new Error('run the tests with npm test (global setup)');
-  const name = `ds_test_${randomBytes(6).toString('hex')}`;
+  const prefix = process.env.TEST_DB_PREFIX;
+  if (!adminUrl || !template || !prefix) {
+    throw new Error('run the tests with npm test (global setup)');
+  }
+  const name = `${prefix}${randomBytes(6).toString('hex')}`;
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = databaseUrl(adminUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
