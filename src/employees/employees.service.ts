@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Raw, type FindOptionsWhere, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import type { ListEmployeesQuery } from './dto/list-employees.dto.js';
 import { Employee } from './employee.entity.js';
 
@@ -32,32 +32,51 @@ export class EmployeesService {
     query: ListEmployeesQuery,
   ): Promise<{ items: EmployeeView[]; nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const where: FindOptionsWhere<Employee> = { companyId };
-    if (query.active !== undefined) where.active = query.active;
-    if (query.connectionId) where.sourceConnectionId = query.connectionId;
+    const rows = this.employees
+      .createQueryBuilder('e')
+      .where('e.company_id = :companyId', { companyId })
+      .orderBy('e.email', 'ASC')
+      .limit(limit + 1);
+    if (query.active !== undefined) rows.andWhere('e.active = :active', { active: query.active });
+    if (query.connectionId) {
+      rows.andWhere('e.source_connection_id = :connectionId', { connectionId: query.connectionId });
+    }
     if (query.groupId) {
-      where.id = Raw(
-        (id) =>
-          `${id} IN (SELECT m.employee_id FROM scim_group_member m
-                      JOIN scim_group g ON g.id = m.group_id
-                     WHERE g.id = :groupId AND g.company_id = :companyId)`,
-        { groupId: query.groupId, companyId },
+      rows.andWhere(
+        `e.id IN (SELECT m.employee_id FROM scim_group_member m
+                   JOIN scim_group g ON g.id = m.group_id
+                  WHERE g.id = :groupId AND g.company_id = :companyId)`,
+        { groupId: query.groupId },
       );
     }
-    if (query.cursor !== undefined) where.email = MoreThan(decodeCursor(query.cursor));
-    if (query.email !== undefined) {
-      const email = query.email.trim().toLowerCase();
-      // An exact email and a cursor together: the cursor can only move past it.
-      if (query.cursor !== undefined && !(email > decodeCursor(query.cursor))) {
-        return { items: [], nextCursor: null };
-      }
-      where.email = email;
+    // Every word of `q` must appear in the email, the first or the last name: "ada love"
+    // finds Ada Lovelace.
+    searchWords(query.q).forEach((word, i) => {
+      rows.andWhere(
+        `(e.email ILIKE :w${i} OR e.first_name ILIKE :w${i} OR e.last_name ILIKE :w${i})`,
+        { [`w${i}`]: `%${escapeLike(word)}%` },
+      );
+    });
+    if (query.cursor !== undefined) {
+      rows.andWhere('e.email > :after', { after: decodeCursor(query.cursor) });
     }
-    const rows = await this.employees.find({ where, order: { email: 'ASC' }, take: limit + 1 });
-    const page = rows.slice(0, limit);
-    const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1].email) : null;
+    if (query.email !== undefined) {
+      rows.andWhere('e.email = :email', { email: query.email.trim().toLowerCase() });
+    }
+    const found = await rows.getMany();
+    const page = found.slice(0, limit);
+    const nextCursor = found.length > limit ? encodeCursor(page[page.length - 1].email) : null;
     return { items: page.map(toView), nextCursor };
   }
+}
+
+function searchWords(q: string | undefined): string[] {
+  return (q ?? '').split(/\s+/).filter((word) => word.length > 0);
+}
+
+/** A word matched literally: LIKE's wildcards and its escape character lose their meaning. */
+function escapeLike(word: string): string {
+  return word.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 function encodeCursor(email: string): string {
