@@ -25,6 +25,7 @@ import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { ScimModule } from './scim/scim.module.js';
 import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
+import { UiModule } from './ui/ui.module.js';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -52,6 +53,7 @@ export class AppModule implements NestModule {
         ScheduleModule.forRoot(),
         SchedulerModule,
         HealthModule,
+        UiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -34,6 +34,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflicts with the current state',
   429: 'Rate limited; Retry-After says when to come back',
   500: 'Unexpected; the body carries the requestId',
+  503: 'Not available right now; the message says why',
 };
 
 /** Documents the `{statusCode, error, message}` answers of the given statuses (and 500). */

@@ -1,0 +1,98 @@
+/** The API's answers, as documented in the README and at /docs. */
+import type { ConnectionType } from '../../directory/connection-types.js';
+
+export type { ConnectionType };
+export type Role = 'admin' | 'viewer';
+
+export interface Me {
+  companyId: string;
+  companyName: string;
+  keyId: string;
+  keyName: string;
+  role: Role;
+}
+
+export interface Connection {
+  id: string;
+  name: string;
+  type: ConnectionType;
+  status: 'PENDING' | 'ACTIVE' | 'ERROR';
+  config: Record<string, unknown>;
+  syncIntervalMinutes: number | null;
+  maxAttempts: number;
+  deprovisionThresholdPercent: number;
+  lastSyncAt: string | null;
+  lastSyncCount: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  scimBaseUrl?: string;
+  /** scim connections, in the answer to their creation only. */
+  scimToken?: string;
+}
+
+export type JobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface SyncStats {
+  fetched: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deactivated: number;
+  skipped: number;
+}
+
+export interface Job {
+  id: string;
+  connectionId: string | null;
+  status: JobStatus;
+  trigger: 'manual' | 'schedule' | 'retry';
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  runAfter: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  cancelRequested: boolean;
+  allowMassDeprovision: boolean;
+  stats: SyncStats | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EnqueuedJob {
+  jobId: string;
+  status: JobStatus;
+  deduplicated: boolean;
+}
+
+export interface Employee {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  department: string | null;
+  title: string | null;
+  active: boolean;
+  mfaEnabled: boolean | null;
+  connectionId: string | null;
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deactivatedAt: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface List<T> {
+  items: T[];
+}
+
+export interface ConnectionTest {
+  ok: boolean;
+  userCount?: number;
+  error?: string;
+}
