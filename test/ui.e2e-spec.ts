@@ -216,6 +216,7 @@ describeInBrowser('the dashboard in a browser', () => {
 
     await page.getByRole('link', { name: 'New connection' }).click();
     await page.getByLabel('Name').fill('Okta production');
+    await page.getByLabel('Sync every (minutes)').fill('60');
     await page.getByLabel('Okta org URL').fill(okta.url);
     await page.getByLabel('API token').fill('00a-okta-token');
     await screenshot(page, 'connection-new');
@@ -295,10 +296,10 @@ describeInBrowser('the dashboard in a browser', () => {
     await token.waitFor();
     expect(await token.inputValue()).toBe('');
     await page.getByLabel('Name').fill('Okta (prod)');
-    await page.getByLabel('Sync every (minutes)').fill('60');
+    await page.getByLabel('Sync every (minutes)').fill('30');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Okta (prod)' }).waitFor();
-    expect(await page.locator('.details').textContent()).toContain('every 60 minutes');
+    expect(await page.locator('.details').textContent()).toContain('every 30 minutes');
 
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection works').waitFor();
@@ -308,6 +309,9 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.getByLabel('Sync every (minutes)').fill('2');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('#syncIntervalMinutes-error').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Please check the fields marked below.',
+    );
     expect(await page.getByLabel('Sync every (minutes)').getAttribute('aria-invalid')).toBe('true');
   });
 

@@ -58,6 +58,14 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
   const [scimToken, setScimToken] = useState<{ id: string; token: string }>();
   const fields = CONFIG_FIELDS[settings.type];
 
+  const shownFields = [
+    'name',
+    'type',
+    'syncIntervalMinutes',
+    'maxAttempts',
+    'deprovisionThresholdPercent',
+    ...fields.map((field) => `config.${field.key}`),
+  ];
   const fieldError = (name: string) =>
     error?.fields.find((problem) => problem.field === name)?.message;
   const set = (name: keyof Settings) => (event: Event) =>
@@ -119,7 +127,7 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     <>
       <PageHeader title={connection ? `Edit ${connection.name}` : 'New connection'} />
       <form class="form" onSubmit={submit} novalidate>
-        {error ? <ErrorMessage error={error} /> : null}
+        {error ? <ErrorMessage error={summary(error, shownFields)} /> : null}
         <Field id="name" label="Name" error={fieldError('name')}>
           <input
             id="name"
@@ -223,6 +231,13 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
       </form>
     </>
   );
+}
+
+/** The message above the form: the API's own, unless each problem is shown at its field. */
+function summary(error: ApiError, shownFields: string[]): string {
+  const inline =
+    error.fields.length > 0 && error.fields.every((f) => shownFields.includes(f.field));
+  return inline ? 'Please check the fields marked below.' : error.message;
 }
 
 /** aria attributes that tie an input to its help text and its error. */
