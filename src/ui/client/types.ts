@@ -1,7 +1,12 @@
-/** The API's answers, as documented in the README and at /docs. */
+/**
+ * The API's answers as JSON (times are ISO strings), as documented in the README and at
+ * /docs: what any client of the API sees. Types of the server that are plain (no decorators,
+ * no server-only imports) are shared instead of restated.
+ */
 import type { ConnectionType } from '../../directory/connection-types.js';
+import type { SyncStats } from '../../sync/sync-stats.js';
 
-export type { ConnectionType };
+export type { ConnectionType, SyncStats };
 export type Role = 'admin' | 'viewer';
 
 export interface Me {
@@ -32,15 +37,6 @@ export interface Connection {
 }
 
 export type JobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-export interface SyncStats {
-  fetched: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  deactivated: number;
-  skipped: number;
-}
 
 export interface Job {
   id: string;

@@ -70,6 +70,11 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     error?.fields.find((problem) => problem.field === name)?.message;
   const set = (name: keyof Settings) => (event: Event) =>
     setSettings({ ...settings, [name]: (event.currentTarget as HTMLInputElement).value });
+  const number = (name: keyof Settings) => ({
+    value: settings[name],
+    error: fieldError(name),
+    onInput: set(name),
+  });
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -146,57 +151,30 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
             ))}
           </select>
         </Field>
-        <Field
+        <NumberField
           id="syncIntervalMinutes"
           label="Sync every (minutes)"
           help="Empty: no periodic sync, only when someone presses Sync now. At least 5."
-          error={fieldError('syncIntervalMinutes')}
-        >
-          <input
-            id="syncIntervalMinutes"
-            type="number"
-            min={5}
-            inputMode="numeric"
-            value={settings.syncIntervalMinutes}
-            onInput={set('syncIntervalMinutes')}
-            {...described('syncIntervalMinutes', fieldError('syncIntervalMinutes'), true)}
-          />
-        </Field>
-        <Field id="maxAttempts" label="Attempts per job (1–10)" error={fieldError('maxAttempts')}>
-          <input
-            id="maxAttempts"
-            type="number"
-            min={1}
-            max={10}
-            inputMode="numeric"
-            value={settings.maxAttempts}
-            placeholder="service default"
-            onInput={set('maxAttempts')}
-            {...described('maxAttempts', fieldError('maxAttempts'))}
-          />
-        </Field>
-        <Field
+          min={5}
+          {...number('syncIntervalMinutes')}
+        />
+        <NumberField
+          id="maxAttempts"
+          label="Attempts per job (1–10)"
+          min={1}
+          max={10}
+          placeholder="service default"
+          {...number('maxAttempts')}
+        />
+        <NumberField
           id="deprovisionThresholdPercent"
           label="Deprovision guard (%)"
           help="A sync that would deactivate more than this share of people stops instead."
-          error={fieldError('deprovisionThresholdPercent')}
-        >
-          <input
-            id="deprovisionThresholdPercent"
-            type="number"
-            min={0}
-            max={100}
-            inputMode="numeric"
-            value={settings.deprovisionThresholdPercent}
-            placeholder="20"
-            onInput={set('deprovisionThresholdPercent')}
-            {...described(
-              'deprovisionThresholdPercent',
-              fieldError('deprovisionThresholdPercent'),
-              true,
-            )}
-          />
-        </Field>
+          min={0}
+          max={100}
+          placeholder="20"
+          {...number('deprovisionThresholdPercent')}
+        />
         {fields.length ? (
           <fieldset>
             <legend>{TYPE_LABELS[settings.type]} settings</legend>
@@ -274,6 +252,36 @@ function Field({
         </p>
       ) : null}
     </div>
+  );
+}
+
+function NumberField({
+  id,
+  label,
+  help,
+  error,
+  ...input
+}: {
+  id: string;
+  label: string;
+  help?: string;
+  error?: string;
+  value: string;
+  min: number;
+  max?: number;
+  placeholder?: string;
+  onInput: (event: Event) => void;
+}) {
+  return (
+    <Field id={id} label={label} help={help} error={error}>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        {...input}
+        {...described(id, error, !!help)}
+      />
+    </Field>
   );
 }
 

@@ -30,6 +30,8 @@ export function PeoplePage({ query: search }: PageProps) {
   const connectionName = (id: string | null) =>
     connections.data?.items.find((c) => c.id === id)?.name ?? '—';
 
+  const edit = (name: keyof typeof filters) => (event: Event) =>
+    setDraft({ ...draft, [name]: (event.currentTarget as HTMLInputElement).value });
   const apply = (event: Event) => {
     event.preventDefault();
     navigate('/people', draft);
@@ -57,16 +59,12 @@ export function PeoplePage({ query: search }: PageProps) {
             type="search"
             placeholder="email or name"
             value={draft.q}
-            onInput={(event) => setDraft({ ...draft, q: event.currentTarget.value })}
+            onInput={edit('q')}
           />
         </div>
         <div class="field">
           <label for="active">Status</label>
-          <select
-            id="active"
-            value={draft.active}
-            onChange={(event) => setDraft({ ...draft, active: event.currentTarget.value })}
-          >
+          <select id="active" value={draft.active} onChange={edit('active')}>
             <option value="">All</option>
             <option value="true">Active</option>
             <option value="false">Deactivated</option>
@@ -74,11 +72,7 @@ export function PeoplePage({ query: search }: PageProps) {
         </div>
         <div class="field">
           <label for="connectionId">Connection</label>
-          <select
-            id="connectionId"
-            value={draft.connectionId}
-            onChange={(event) => setDraft({ ...draft, connectionId: event.currentTarget.value })}
-          >
+          <select id="connectionId" value={draft.connectionId} onChange={edit('connectionId')}>
             <option value="">All</option>
             {connections.data?.items.map((c) => (
               <option key={c.id} value={c.id}>
