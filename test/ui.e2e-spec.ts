@@ -288,6 +288,18 @@ describeInBrowser('the dashboard in a browser', () => {
     await jobStatus(page, 'SUCCEEDED');
   });
 
+  it('a waiting job is cancelled from its page', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Okta production' }).click();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await jobStatus(page, 'PENDING');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await jobStatus(page, 'CANCELLED');
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    // A cancelled job may run again.
+    await page.getByRole('button', { name: 'Retry' }).waitFor();
+  });
+
   it('edits a connection without ever showing its secret, and the kept secret still works', async () => {
     const page = await signIn(acme.adminKey);
     await page.getByRole('link', { name: 'Okta production' }).click();
@@ -333,6 +345,19 @@ describeInBrowser('the dashboard in a browser', () => {
     expect(await page.getByRole('button', { name: /Retry|Cancel/ }).count()).toBe(0);
   });
 
+  it('another company’s key sees none of Acme’s connections, jobs or people', async () => {
+    const acmeJobs = await t.http().get('/api/sync-jobs?limit=1').set(bearer(acme.adminKey));
+    const acmeJob = (acmeJobs.body as { items: { id: string }[] }).items[0].id;
+    const globex = await createCompany(t, 'Globex');
+    const page = await signIn(globex.adminKey);
+    expect(await page.locator('.company').textContent()).toBe('Globex');
+    await page.getByText('No connections yet').waitFor();
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByText('Nobody yet').waitFor();
+    await page.goto(`${origin}/ui#/jobs/${acmeJob}`);
+    expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
+  });
+
   it('a key revoked while signed in sends the person back to sign in, saying why', async () => {
     const key = await createKey(t, acme.adminKey, 'viewer');
     const page = await signIn(key.key);
@@ -367,5 +392,20 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.getByText('user1@acme.example').waitFor();
     expect(await overflow()).toBeLessThanOrEqual(phone.width);
     await screenshot(page, 'people-phone');
+  });
+
+  it('pages through the people with "Show more"', async () => {
+    okta.setUsers(Array.from({ length: 55 }, (_, i) => oktaUser(i + 1)));
+    const list = await t.http().get('/api/directory').set(bearer(acme.adminKey)).expect(200);
+    const id = (list.body as { items: { id: string }[] }).items[0].id;
+    await t.http().post(`/api/directory/${id}/sync`).set(bearer(acme.adminKey)).expect(202);
+    await runQueue();
+
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'People' }).click();
+    await rows(page, 50);
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await rows(page, 55);
+    expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
   });
 });
