@@ -1,15 +1,9 @@
-import {
-  type DynamicModule,
-  type MiddlewareConsumer,
-  Module,
-  type NestModule,
-} from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
-import { requestId } from './common/request-id.js';
 import { strictValidationPipe } from './common/validation.js';
 import { CompaniesModule } from './companies/companies.module.js';
 import { appConfigModule } from './config/config.module.js';
@@ -28,7 +22,7 @@ import { SyncModule } from './sync/sync.module.js';
 import { UiModule } from './ui/ui.module.js';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /** The configuration is validated and the database is running before this is called. */
   static forRoot(
     config: AppConfig,
@@ -60,9 +54,5 @@ export class AppModule implements NestModule {
         { provide: APP_PIPE, useFactory: strictValidationPipe },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestId).forRoutes('*path');
   }
 }

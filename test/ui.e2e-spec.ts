@@ -58,8 +58,8 @@ beforeAll(async () => {
   viewerKey = (await createKey(t, acme.adminKey, 'viewer')).key;
 });
 afterAll(async () => {
-  await t.close();
   await okta.stop();
+  await t.close();
 });
 
 describe('/ui is served by the service', () => {

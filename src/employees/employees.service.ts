@@ -1,12 +1,12 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import type { ListEmployeesQuery } from './dto/list-employees.dto.js';
+import { EMPLOYEE_CURSOR, type ListEmployeesQuery } from './dto/list-employees.dto.js';
 import { Employee } from './employee.entity.js';
 
 export interface EmployeeView {
   id: string;
-  email: string;
+  email: string | null;
   firstName: string | null;
   lastName: string | null;
   department: string | null;
@@ -26,7 +26,10 @@ const DEFAULT_LIMIT = 100;
 export class EmployeesService {
   constructor(@InjectRepository(Employee) private readonly employees: Repository<Employee>) {}
 
-  /** Keyset pagination in email order (unique per company): stable under concurrent writes. */
+  /**
+   * Keyset pagination in email order ignoring case, people without an email last (by id):
+   * stable under concurrent writes.
+   */
   async list(
     companyId: string,
     query: ListEmployeesQuery,
@@ -35,11 +38,14 @@ export class EmployeesService {
     const rows = this.employees
       .createQueryBuilder('e')
       .where('e.company_id = :companyId', { companyId })
-      .orderBy('e.email', 'ASC')
+      .orderBy('lower(e.email)', 'ASC', 'NULLS LAST')
+      .addOrderBy('e.id', 'ASC')
       .limit(limit + 1);
     if (query.active !== undefined) rows.andWhere('e.active = :active', { active: query.active });
     if (query.connectionId) {
-      rows.andWhere('e.source_connection_id = :connectionId', { connectionId: query.connectionId });
+      rows.andWhere('e.source_connection_id = :connectionId', {
+        connectionId: query.connectionId,
+      });
     }
     if (query.groupId) {
       rows.andWhere(
@@ -57,15 +63,26 @@ export class EmployeesService {
         { [`w${i}`]: `%${escapeLike(word)}%` },
       );
     });
-    if (query.cursor !== undefined) {
-      rows.andWhere('e.email > :after', { after: decodeCursor(query.cursor) });
-    }
     if (query.email !== undefined) {
-      rows.andWhere('e.email = :email', { email: query.email.trim().toLowerCase() });
+      rows.andWhere('lower(e.email) = lower(:email)', { email: query.email.trim() });
+    }
+    if (query.cursor !== undefined) {
+      const { email, id } = query.cursor;
+      rows.andWhere(
+        email === ''
+          ? 'e.email IS NULL AND e.id > :id'
+          : `(e.email IS NULL OR lower(e.email) > :email_after
+              OR (lower(e.email) = :email_after AND e.id > :id))`,
+        { email_after: email, id },
+      );
     }
     const found = await rows.getMany();
     const page = found.slice(0, limit);
-    const nextCursor = found.length > limit ? encodeCursor(page[page.length - 1].email) : null;
+    const last = page[page.length - 1];
+    const nextCursor =
+      found.length > limit
+        ? EMPLOYEE_CURSOR.encode({ email: last.email?.toLowerCase() ?? '', id: last.id })
+        : null;
     return { items: page.map(toView), nextCursor };
   }
 }
@@ -77,16 +94,6 @@ function searchWords(q: string | undefined): string[] {
 /** A word matched literally: LIKE's wildcards and its escape character lose their meaning. */
 function escapeLike(word: string): string {
   return word.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
-function encodeCursor(email: string): string {
-  return Buffer.from(email, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const email = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!email || encodeCursor(email) !== cursor) throw new BadRequestException('cursor is invalid');
-  return email;
 }
 
 function toView(row: Employee): EmployeeView {

@@ -12,10 +12,11 @@ export interface UiAsset {
 const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
-  'app.js.map': 'application/json; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
+
+export const UI_FILES = Object.keys(FILES);
 
 /**
  * `dist/ui` of the project this module belongs to: the nearest folder above it holding

@@ -7,11 +7,11 @@ import {
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/decorators.js';
 import { ApiErrors } from '../openapi/schemas.js';
-import type { UiAsset } from './ui-assets.js';
+import { UI_FILES, type UiAsset } from './ui-assets.js';
 
 export const UI_ASSETS = Symbol('UI_ASSETS');
 
@@ -30,6 +30,10 @@ export const UI_CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** 200 answers of these media types, as text (errors stay JSON: not `@ApiProduces`). */
+const asText = (...types: string[]) =>
+  Object.fromEntries(types.map((type) => [type, { schema: { type: 'string' } }]));
+
 /**
  * The dashboard's static files. Public on purpose: they hold no data; every number the
  * dashboard shows comes from the API, with the API key the person signs in with.
@@ -42,8 +46,7 @@ export class UiController {
 
   @Get()
   @ApiOperation({ summary: 'The dashboard (sign in with an API key)' })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'The dashboard page' })
+  @ApiOkResponse({ description: 'The dashboard page', content: asText('text/html') })
   @ApiErrors(503)
   index(@Res() res: Response): void {
     this.send(res, 'index.html');
@@ -51,7 +54,11 @@ export class UiController {
 
   @Get(':file')
   @ApiOperation({ summary: "One of the dashboard's script, style or icon files" })
-  @ApiOkResponse({ description: 'The file' })
+  @ApiParam({ name: 'file', enum: UI_FILES })
+  @ApiOkResponse({
+    description: 'The file',
+    content: asText('text/javascript', 'text/css', 'image/svg+xml', 'text/html'),
+  })
   @ApiErrors(404, 503)
   file(@Param('file') file: string, @Res() res: Response): void {
     this.send(res, file);

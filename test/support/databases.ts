@@ -21,11 +21,10 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_ADMIN_URL;
   const template = process.env.TEST_TEMPLATE_DB;
-  const prefix = process.env.TEST_DB_PREFIX;
-  if (!adminUrl || !template || !prefix) {
-    throw new Error('run the tests with npm test (global setup)');
-  }
-  const name = `${prefix}${randomBytes(6).toString('hex')}`;
+  if (!adminUrl || !template) throw new Error('run the tests with npm test (global setup)');
+  // Named after the run's template, so the run's teardown drops its own databases only (the
+  // Postgres server may be shared with other runs).
+  const name = `${template}_${randomBytes(6).toString('hex')}`;
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = databaseUrl(adminUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });

@@ -36,7 +36,5 @@ export default async function globalSetup() {
 
   process.env.TEST_ADMIN_URL = adminUrl;
   process.env.TEST_TEMPLATE_DB = templateDb;
-  // Spec databases are named after the run, so the teardown drops this run's only.
-  process.env.TEST_DB_PREFIX = `ds_test_${process.pid}_`;
   globalThis.testPostgres = { server, dataDir, templateDb };
 }

@@ -7,11 +7,11 @@ export default async function globalTeardown() {
   const admin = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
   await admin.connect();
   try {
-    // Spec databases drop themselves; this catches those of a spec of this run that crashed.
-    // Only this run's: other runs may share the server (several engineers, one PostgreSQL).
+    // Spec databases drop themselves; this catches those of a spec that crashed. Only this
+    // run's (the template and its clones): other runs may share the server.
     const { rows } = await admin.query(
-      `SELECT datname FROM pg_database WHERE starts_with(datname, $1) OR datname = $2`,
-      [process.env.TEST_DB_PREFIX, state.templateDb],
+      `SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $1 || '_')`,
+      [state.templateDb],
     );
     for (const { datname } of rows) {
       await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
