@@ -19,6 +19,7 @@ import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { ScimModule } from './scim/scim.module.js';
 import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
+import { UiModule } from './ui/ui.module.js';
 
 @Module({})
 export class AppModule {
@@ -46,6 +47,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         SchedulerModule,
         HealthModule,
+        UiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

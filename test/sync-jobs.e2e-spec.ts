@@ -195,6 +195,8 @@ describe('POST /api/directory/:id/sync', () => {
     expectError(await trigger(id, {}, other), 404);
     expectError(await trigger('not-a-uuid'), 400);
     expectError(await trigger(id, { allowMassDeprovision: 'yes' }), 400, { fields: true });
+    // May be left out, but null is not a boolean (as the OpenAPI document says).
+    expectError(await trigger(id, { allowMassDeprovision: null }), 400, { fields: true });
     expectError(await trigger(id, { force: true }), 400, { fields: true });
     const scim = await t
       .http()

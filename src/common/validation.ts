@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
-import type { ValidationError } from 'class-validator';
+import { ValidateIf, type ValidationError } from 'class-validator';
 
 export interface FieldError {
   field: string;
@@ -42,3 +42,6 @@ export function strictValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => new ValidationFailedException(flattenValidationErrors(errors)),
   });
 }
+
+/** May be left out, but not sent as null (unlike @IsOptional, which lets null through). */
+export const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);

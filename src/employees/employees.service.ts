@@ -55,6 +55,14 @@ export class EmployeesService {
         { groupId: query.groupId },
       );
     }
+    // Every word of `q` must appear in the email, the first or the last name: "ada love"
+    // finds Ada Lovelace.
+    searchWords(query.q).forEach((word, i) => {
+      rows.andWhere(
+        `(e.email ILIKE :w${i} OR e.first_name ILIKE :w${i} OR e.last_name ILIKE :w${i})`,
+        { [`w${i}`]: `%${escapeLike(word)}%` },
+      );
+    });
     if (query.email !== undefined) {
       rows.andWhere('lower(e.email) = lower(:email)', { email: query.email.trim() });
     }
@@ -77,6 +85,15 @@ export class EmployeesService {
         : null;
     return { items: page.map(toView), nextCursor };
   }
+}
+
+function searchWords(q: string | undefined): string[] {
+  return (q ?? '').split(/\s+/).filter((word) => word.length > 0);
+}
+
+/** A word matched literally: LIKE's wildcards and its escape character lose their meaning. */
+function escapeLike(word: string): string {
+  return word.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 function toView(row: Employee): EmployeeView {

@@ -36,6 +36,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'The body is larger than 1 MB',
   429: 'Rate limited; Retry-After says when to come back',
   500: 'Unexpected; the body carries the requestId',
+  503: 'Not available right now; the message says why',
 };
 
 /**
@@ -69,6 +70,14 @@ export class CreatedApiKeySchema extends ApiKeySchema {
 
 export class ApiKeyListSchema {
   @ApiProperty({ type: [ApiKeySchema] }) items!: ApiKeySchema[];
+}
+
+export class CallerSchema {
+  @ApiProperty(UUID) companyId!: string;
+  @ApiProperty() companyName!: string;
+  @ApiProperty(UUID) keyId!: string;
+  @ApiProperty() keyName!: string;
+  @ApiProperty({ enum: ['admin', 'viewer'] }) role!: string;
 }
 
 export class CompanySchema {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import { IsName, NAME_SCHEMA } from '../../common/is-name.js';
+import { IsOmittable } from '../../common/validation.js';
 import { CONNECTION_TYPES, type ConnectionType } from '../connection-types.js';
 import {
   AwsIdentityCenterConfig,
@@ -25,9 +26,6 @@ export const PROVIDER_CONFIG_MODELS = [
 const PROVIDER_CONFIG_SCHEMAS = PROVIDER_CONFIG_MODELS.map((model) => ({
   $ref: getSchemaPath(model),
 }));
-
-/** May be left out, but not sent as null (unlike @IsOptional, which lets null through). */
-const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
 
 /** Fields a connection has whatever its type. */
 class ConnectionSettingsDto {

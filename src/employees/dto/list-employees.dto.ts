@@ -31,6 +31,16 @@ export class ListEmployeesQuery {
   @MaxLength(320)
   email?: string;
 
+  /** Words that must each appear in the email, first name or last name (case-insensitive). */
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'Search: every word must appear in the email, first name or last name',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all', { message: 'connectionId must be a UUID' })

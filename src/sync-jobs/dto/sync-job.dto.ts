@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsUUID, isUUID } from 'class-validator';
 import { CursorCodec, IsCursor, PageLimit } from '../../common/paging.js';
+import { IsOmittable } from '../../common/validation.js';
 import { SYNC_JOB_STATUSES, type SyncJobStatus } from '../sync-job.entity.js';
 
 /** Pages are newest first: a cursor is the last job shown. */
@@ -12,7 +13,7 @@ export class TriggerSyncDto {
   @ApiPropertyOptional({
     description: "Deactivate even beyond the connection's threshold, for this run only",
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean({ message: 'allowMassDeprovision must be true or false' })
   allowMassDeprovision?: boolean;
 }
