@@ -1,18 +1,19 @@
-import type {
-  INestApplication,
-  INestApplicationContext,
-  LogLevel as NestLogLevel,
-} from '@nestjs/common';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import type { AppConfig, LogLevel } from './config/config.schema.js';
+import { answerClientErrors } from './common/client-errors.js';
+import { inputEdge } from './common/input/input-edge.js';
+import type { AppConfig } from './config/config.schema.js';
 import {
   createRootLogger,
   PinoLoggerService,
   rootLoggerOptionsFor,
   type RootLogger,
 } from './logging/logger.js';
+import { requestLogging } from './logging/request-logging.middleware.js';
+import { httpMetrics } from './metrics/http-metrics.middleware.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { setupOpenApi } from './openapi/openapi.js';
 
 export interface AppLogOptions {
@@ -29,13 +30,6 @@ function appLogging(config: AppConfig, options: AppLogOptions) {
     options.log ??
     createRootLogger(silent ? { level: 'silent', pretty: false } : rootLoggerOptionsFor(config));
   return { log, logger: silent ? (false as const) : new PinoLoggerService(log) };
-}
-
-const LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** LOG_LEVEL=warn shows fatal, error and warn; and so on down the list. */
-export function logLevels(level: LogLevel): NestLogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
 }
 
 /** A worker process: the whole application without HTTP (ROLE=worker). */
@@ -62,8 +56,12 @@ export async function createApp(
     { logger, bodyParser: false },
   );
   app.disable('x-powered-by');
-  // SCIM clients send application/scim+json (RFC 7644 §3.1).
-  app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/scim+json'] });
+  answerClientErrors(app.getHttpServer());
+  // Every request passes these first, in this order, before any route: its id and log line,
+  // its timer, then the input edge (URL, Content-Type, JSON body, parsed input). Plain Express
+  // middleware: a Nest one is mounted on a path pattern, whose decoding fails on a bad escape
+  // before the middleware runs.
+  app.use(requestLogging(log), httpMetrics(app.get(MetricsService)), ...inputEdge);
   setupOpenApi(app);
   return app;
 }

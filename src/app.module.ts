@@ -1,15 +1,9 @@
-import {
-  type DynamicModule,
-  type MiddlewareConsumer,
-  Module,
-  type NestModule,
-} from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
-import { requestId } from './common/request-id.js';
 import { strictValidationPipe } from './common/validation.js';
 import { CompaniesModule } from './companies/companies.module.js';
 import { appConfigModule } from './config/config.module.js';
@@ -25,9 +19,10 @@ import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { ScimModule } from './scim/scim.module.js';
 import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
+import { UiModule } from './ui/ui.module.js';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /** The configuration is validated and the database is running before this is called. */
   static forRoot(
     config: AppConfig,
@@ -52,15 +47,12 @@ export class AppModule implements NestModule {
         ScheduleModule.forRoot(),
         SchedulerModule,
         HealthModule,
+        UiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useFactory: strictValidationPipe },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestId).forRoutes('*path');
   }
 }

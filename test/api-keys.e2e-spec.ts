@@ -391,3 +391,44 @@ describe('DELETE /api/api-keys/:id', () => {
     expect(error.message).toBe('id must be a UUID');
   });
 });
+
+describe('GET /api/me', () => {
+  it('names the caller: company, key and role, for admin and viewer keys', async () => {
+    const acme = await newCompany('Acme Me');
+    const viewer = await create(acme.adminKey, 'dashboard', 'viewer');
+
+    const admin = await t.http().get('/api/me').set(bearer(acme.adminKey)).expect(200);
+    expect(admin.body).toEqual({
+      companyId: acme.id,
+      companyName: 'Acme Me',
+      keyId: acme.adminKeyId,
+      keyName: expect.any(String) as unknown,
+      role: 'admin',
+    });
+    const me = await t.http().get('/api/me').set(bearer(viewer.key)).expect(200);
+    expect(me.body).toEqual({
+      companyId: acme.id,
+      companyName: 'Acme Me',
+      keyId: viewer.id,
+      keyName: 'dashboard',
+      role: 'viewer',
+    });
+  });
+
+  it('each company’s key sees its own company only', async () => {
+    const beta = await newCompany('Beta Me');
+    const me = await t.http().get('/api/me').set(bearer(beta.adminKey)).expect(200);
+    expect(me.body).toMatchObject({ companyId: beta.id, companyName: 'Beta Me' });
+  });
+
+  it('401 without a key, with an unknown key and with a revoked key', async () => {
+    const acme = await newCompany('Acme Revoked');
+    const viewer = await create(acme.adminKey, 'short-lived', 'viewer');
+    await revoke(acme.adminKey, viewer.id).expect(204);
+
+    expectError(await t.http().get('/api/me'), 401);
+    expectError(await t.http().get('/api/me').set(bearer('dsk_unknown')), 401);
+    const revoked = expectError(await t.http().get('/api/me').set(bearer(viewer.key)), 401);
+    expect(revoked.message).toMatch(/revoked/);
+  });
+});

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { AwsIdentityCenterProvider } from '../src/directory/providers/aws-identity-center.provider.js';
-import { isPrivateAddress } from '../src/directory/network-policy.js';
+import { classifyAddress } from '../src/directory/network-policy.js';
 import { ProviderError } from '../src/directory/providers/directory-provider.js';
 import {
   awsUser,
@@ -320,7 +320,7 @@ describe('the network policy', () => {
     // This machine's own name resolves to a loopback or private address almost everywhere.
     const host = hostname();
     const address = await lookup(host).catch(() => undefined);
-    if (!address || !isPrivateAddress(address.address)) {
+    if (!address || classifyAddress(address.address) !== 'private') {
       console.warn(`skipped: ${host} does not resolve to a private address here`);
       return;
     }

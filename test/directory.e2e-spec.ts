@@ -491,7 +491,6 @@ describe('create: validation answers 400 naming each field and writes nothing', 
     'https://localhost:8443/api',
     'https://10.0.0.5',
     'https://192.168.1.20',
-    'https://169.254.169.254',
     'https://[::1]',
     'https://[::ffff:127.0.0.1]',
     'https://2130706433',
@@ -533,7 +532,7 @@ describe('create: validation answers 400 naming each field and writes nothing', 
     );
     const aws = validBody('aws-identity-center');
     await expectRefused(
-      { ...aws, config: { ...aws.config, endpoint: 'https://169.254.169.254' } },
+      { ...aws, config: { ...aws.config, endpoint: 'https://10.1.2.3' } },
       'config.endpoint',
       /DIRECTORY_ALLOW_PRIVATE_NETWORKS/,
     );
@@ -665,6 +664,23 @@ describe('with SYNC_MAX_ATTEMPTS=7 and DIRECTORY_ALLOW_PRIVATE_NETWORKS=true', (
       local,
     ).expect(201);
     expect(view(res).config).toMatchObject({ graphBaseUrl: 'http://localhost:8081/v1.0' });
+  });
+
+  it.each([
+    'https://169.254.169.254/latest',
+    'http://[fd00:ec2::254]',
+    'https://100.100.100.200',
+    'https://metadata.google.internal',
+    'https://[fe80::1]:8443',
+  ])('still refuses the link-local or cloud metadata address %s', async (url) => {
+    const before = await countRows(local);
+    const res = await post(
+      { name: 'metadata', type: 'okta', config: { orgUrl: url, apiToken: 't' } },
+      company.adminKey,
+      local,
+    );
+    expectFieldError(res, 'config.orgUrl', /link-local or cloud metadata address/);
+    expect(await countRows(local)).toBe(before);
   });
 
   it('still refuses a malformed URL', async () => {

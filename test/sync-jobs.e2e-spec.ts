@@ -194,6 +194,8 @@ describe('POST /api/directory/:id/sync', () => {
     expectError(await trigger(id, {}, other), 404);
     expectError(await trigger('not-a-uuid'), 400);
     expectError(await trigger(id, { allowMassDeprovision: 'yes' }), 400, { fields: true });
+    // May be left out, but null is not a boolean (as the OpenAPI document says).
+    expectError(await trigger(id, { allowMassDeprovision: null }), 400, { fields: true });
     expectError(await trigger(id, { force: true }), 400, { fields: true });
     const scim = await t
       .http()
@@ -235,7 +237,9 @@ describe('running jobs', () => {
     const failed = await job(jobId);
     expect(failed).toMatchObject({ status: 'PENDING', attempts: 1 });
     expect(failed.lastError).toMatch(/Okta answered 503/);
+    // The normal backoff, although the 503 carried Okta's rate-limit headers (reset in 60 s).
     expect(Date.parse(failed.runAfter)).toBeGreaterThanOrEqual(before + 150);
+    expect(Date.parse(failed.runAfter)).toBeLessThan(Date.now() + 5_000);
 
     await untilDue(jobId);
     await worker.drain();
@@ -279,6 +283,19 @@ describe('running jobs', () => {
     const waiting = await job(jobId);
     expect(waiting.status).toBe('PENDING');
     expect(Date.parse(waiting.runAfter)).toBeGreaterThanOrEqual(reset * 1000 - 1000);
+    await t.db.query(`UPDATE job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
+  });
+
+  it('waits for the Retry-After of a 5xx before retrying', async () => {
+    const id = await createConnection('unavailable');
+    const jobId = await triggered(id);
+    await settleOtherJobs(id);
+    okta.faults.push({ status: 503, retryAfter: 120 });
+    const before = Date.now();
+    await worker.drain();
+    const waiting = await job(jobId);
+    expect(waiting.status).toBe('PENDING');
+    expect(Date.parse(waiting.runAfter)).toBeGreaterThanOrEqual(before + 119_000);
     await t.db.query(`UPDATE job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
   });
 

@@ -12,11 +12,16 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { API_KEY_AUTH } from '../openapi/openapi.js';
-import { ApiErrors, ApiKeyListSchema, CreatedApiKeySchema } from '../openapi/schemas.js';
+import {
+  ApiErrors,
+  ApiKeyListSchema,
+  ApiUuidParam,
+  CreatedApiKeySchema,
+} from '../openapi/schemas.js';
 
 @ApiTags('api-keys')
 @ApiBearerAuth(API_KEY_AUTH)
-@ApiErrors(400, 401, 403)
+@ApiErrors(401)
 @Controller('api/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
@@ -24,6 +29,7 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key (admin); the key is shown this once' })
   @ApiCreatedResponse({ type: CreatedApiKeySchema })
+  @ApiErrors(400, 403)
   create(@CurrentCompany() companyId: string, @Body() body: CreateApiKeyDto) {
     return this.apiKeys.create(companyId, body.name, body.role);
   }
@@ -39,7 +45,8 @@ export class ApiKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a key (admin); not the last admin key' })
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiErrors(404, 409)
+  @ApiUuidParam()
+  @ApiErrors(400, 403, 404, 409)
   async revoke(@CurrentCompany() companyId: string, @UuidParam() id: string): Promise<void> {
     await this.apiKeys.revoke(companyId, id);
   }

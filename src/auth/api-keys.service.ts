@@ -1,4 +1,9 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IsNull, type EntityManager, type Repository } from 'typeorm';
@@ -13,6 +18,15 @@ export interface ApiKeyView {
   prefix: string;
   lastUsedAt: Date | null;
   createdAt: Date;
+}
+
+/** Who a key is: what a client (the dashboard) needs to know about its own key. */
+export interface CallerView {
+  companyId: string;
+  companyName: string;
+  keyId: string;
+  keyName: string;
+  role: ApiKeyRole;
 }
 
 /** `last_used_at` is refreshed at most this often, so reads do not each cost a write. */
@@ -74,6 +88,20 @@ export class ApiKeysService {
       }
       await repo.update({ id }, { revokedAt: new Date() });
     });
+  }
+
+  /** The authenticated caller with the names of its company and key. */
+  async describe(auth: AuthContext): Promise<CallerView> {
+    const [row] = await this.keys.manager.query<CallerView[]>(
+      `SELECT k.company_id AS "companyId", c.name AS "companyName", k.id AS "keyId",
+              k.name AS "keyName", k.role
+         FROM api_key k JOIN company c ON c.id = k.company_id
+        WHERE k.id = $1 AND k.company_id = $2`,
+      [auth.apiKeyId, auth.companyId],
+    );
+    // The guard authenticated this key a moment ago; a revocation since then is a 401 too.
+    if (!row) throw new UnauthorizedException('invalid or revoked API key');
+    return row;
   }
 
   /** The caller behind a presented key, or undefined for an unknown or revoked key. */

@@ -5,10 +5,11 @@ import { ApiKey } from './api-key.entity.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { MeController } from './me.controller.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
-  controllers: [ApiKeysController],
+  controllers: [ApiKeysController, MeController],
   providers: [ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
   exports: [ApiKeysService],
 })

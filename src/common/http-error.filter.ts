@@ -9,6 +9,7 @@ import {
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { isScimPath, writeScimError } from '../scim/scim-error.js';
+import { printable } from './printable.js';
 import type { RequestWithId } from './request-id.js';
 import { TooManyRequestsException } from './too-many-requests.js';
 import { ValidationFailedException, type FieldError } from './validation.js';
@@ -58,17 +59,23 @@ export class HttpErrorFilter implements ExceptionFilter {
         requestId: request.id,
       };
     }
+    // A message may quote the client's input (an unknown field): never its control characters.
     const body: ErrorBody = {
       statusCode: status,
       error: STATUS_CODES[status] ?? 'Error',
-      message: messageOf(exception),
+      message: printable(messageOf(exception)),
     };
-    if (exception instanceof ValidationFailedException) body.fields = exception.fields;
+    if (exception instanceof ValidationFailedException) {
+      body.fields = exception.fields.map(({ field, message }) => ({
+        field: printable(field),
+        message: printable(message),
+      }));
+    }
     return body;
   }
 }
 
-/** The HTTP status of a Nest exception or of a body-parser error (which carry `status`). */
+/** The HTTP status of a Nest exception or of another error that carries one (http-errors). */
 function statusOf(exception: unknown): number | undefined {
   if (exception instanceof HttpException) return exception.getStatus();
   const status = (exception as { status?: unknown } | null)?.status;
@@ -84,8 +91,5 @@ function messageOf(exception: unknown): string {
     if (typeof message === 'string') return message;
     return exception.message;
   }
-  // body-parser: malformed JSON, payload too large, unsupported charset
-  const type = (exception as { type?: string }).type;
-  if (type === 'entity.parse.failed') return 'the request body is not valid JSON';
   return (exception as Error).message;
 }

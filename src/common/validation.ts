@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
-import type { ValidationError } from 'class-validator';
+import { ValidateIf, type ValidationError } from 'class-validator';
 
 export interface FieldError {
   field: string;
@@ -17,7 +17,9 @@ export class ValidationFailedException extends BadRequestException {
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
+    // Several constraints of one field may share a message (say it once).
+    const messages = new Set(Object.values(error.constraints ?? {}));
+    const own = [...messages].map((message) => ({
       field,
       message: error.constraints?.whitelistValidation
         ? `${field} is not an allowed field`
@@ -40,3 +42,6 @@ export function strictValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => new ValidationFailedException(flattenValidationErrors(errors)),
   });
 }
+
+/** May be left out, but not sent as null (unlike @IsOptional, which lets null through). */
+export const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);

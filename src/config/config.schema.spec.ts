@@ -106,6 +106,18 @@ describe('parseConfig', () => {
     }
   });
 
+  it.each([
+    ['info', 'log'],
+    ['INFO', 'log'],
+    ['trace', 'verbose'],
+    ['fatal', 'fatal'],
+    ['Warn', 'warn'],
+    ['log', 'log'],
+    ['verbose', 'verbose'],
+  ])('LOG_LEVEL=%s is the level %s', (value, level) => {
+    expect(parseConfig({ LOG_LEVEL: value }).logLevel).toBe(level);
+  });
+
   it('DIRECTORY_ALLOW_PRIVATE_NETWORKS must be a boolean', () => {
     expect(problemsOf({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'maybe' })).toEqual([
       'DIRECTORY_ALLOW_PRIVATE_NETWORKS must be true or false',
@@ -168,7 +180,11 @@ describe('parseConfig', () => {
       '-5',
       'SYNC_TRIGGER_RATE_LIMIT must be an integer between 0 and 100000',
     ],
-    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of error, warn, log, debug, verbose'],
+    [
+      'LOG_LEVEL',
+      'loud',
+      'LOG_LEVEL must be one of fatal, error, warn, info, log, debug, trace, verbose',
+    ],
   ])('%s=%s is refused', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });

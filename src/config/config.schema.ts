@@ -4,7 +4,8 @@
  */
 
 export type Role = 'all' | 'api' | 'worker';
-export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+/** Nest's level names (`log` is pino's `info`, `verbose` its `trace`). */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 export interface AppConfig {
   nodeEnv: string;
@@ -45,7 +46,18 @@ export class ConfigError extends Error {
 }
 
 const ROLES: readonly Role[] = ['all', 'api', 'worker'];
-const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+const ROLE_NAMES = Object.fromEntries(ROLES.map((role) => [role, role])) as Record<string, Role>;
+/** LOG_LEVEL: Nest's names, and pino's (and most tools') names for the same levels. */
+const LOG_LEVEL_NAMES: Record<string, LogLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  info: 'log',
+  log: 'log',
+  debug: 'debug',
+  trace: 'verbose',
+  verbose: 'verbose',
+};
 
 type Env = Record<string, string | undefined>;
 
@@ -84,11 +96,12 @@ class EnvReader {
     return fallback;
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
+  /** One of the names of `names` (any case), as the value it names. */
+  oneOf<T extends string>(name: string, names: Record<string, T>, fallback: T): T {
+    const value = this.raw(name)?.toLowerCase();
     if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.problems.push(`${name} must be one of ${allowed.join(', ')}`);
+    if (Object.hasOwn(names, value)) return names[value];
+    this.problems.push(`${name} must be one of ${Object.keys(names).join(', ')}`);
     return fallback;
   }
 
@@ -129,7 +142,7 @@ export function parseConfig(env: Env): AppConfig {
     dataDir: read.string('DATA_DIR') ?? './.data',
     port: read.integer('PORT', 3000, 1, 65535),
     opsPort: env.OPS_PORT?.trim() ? read.integer('OPS_PORT', 0, 1, 65535) : undefined,
-    role: read.oneOf('ROLE', ROLES, 'all'),
+    role: read.oneOf('ROLE', ROLE_NAMES, 'all'),
     platformAdminToken: read.string('PLATFORM_ADMIN_TOKEN'),
     encryptionKey: read.key32('ENCRYPTION_KEY'),
     encryptionKeyPrevious: read.key32('ENCRYPTION_KEY_PREVIOUS'),
@@ -147,7 +160,7 @@ export function parseConfig(env: Env): AppConfig {
     providerRetryBaseMs: read.integer('PROVIDER_RETRY_BASE_MS', 1000, 0, MINUTE),
     providerMaxRetries: read.integer('PROVIDER_MAX_RETRIES', 3, 0, 10),
     providerRateLimitMaxWaitMs: read.integer('PROVIDER_RATE_LIMIT_MAX_WAIT_MS', MINUTE, 0, HOUR),
-    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVEL_NAMES, 'log'),
   };
   if (nodeEnv === 'production' && read.string('ENCRYPTION_KEY') === undefined) {
     read.problems.push('ENCRYPTION_KEY is required when NODE_ENV=production');

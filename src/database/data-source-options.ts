@@ -4,6 +4,7 @@ import { Employees1764400000000 } from '../../migrations/1764400000000-Employees
 import { SyncJobs1764450000000 } from '../../migrations/1764450000000-SyncJobs.js';
 import { QueueNotifyRetention1764500000000 } from '../../migrations/1764500000000-QueueNotifyRetention.js';
 import { Scim1764550000000 } from '../../migrations/1764550000000-Scim.js';
+import { OptionalEmail1764620000000 } from '../../migrations/1764620000000-OptionalEmail.js';
 import { JobQueue1764650000000 } from '../../migrations/1764650000000-JobQueue.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   SyncJobs1764450000000,
   QueueNotifyRetention1764500000000,
   Scim1764550000000,
+  OptionalEmail1764620000000,
   JobQueue1764650000000,
 ];
 

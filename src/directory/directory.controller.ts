@@ -13,6 +13,7 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiNoContentResponse,
@@ -23,16 +24,18 @@ import {
 import { API_KEY_AUTH } from '../openapi/openapi.js';
 import {
   ApiErrors,
+  ApiUuidParam,
   ConnectionListSchema,
   ConnectionSchema,
   ConnectionTestSchema,
   EnqueuedJobSchema,
+  ScimTokenSchema,
 } from '../openapi/schemas.js';
 
 @ApiTags('directory')
 @ApiExtraModels(...PROVIDER_CONFIG_MODELS)
 @ApiBearerAuth(API_KEY_AUTH)
-@ApiErrors(400, 401, 403, 404)
+@ApiErrors(401)
 @Controller('api/directory')
 export class DirectoryController {
   constructor(private readonly directory: DirectoryService) {}
@@ -40,6 +43,7 @@ export class DirectoryController {
   @Post()
   @ApiOperation({ summary: 'Create a connection (admin)' })
   @ApiCreatedResponse({ type: ConnectionSchema })
+  @ApiErrors(400, 403)
   create(@CurrentCompany() companyId: string, @Body() body: CreateConnectionDto) {
     return this.directory.create(companyId, body);
   }
@@ -54,13 +58,19 @@ export class DirectoryController {
   @Get(':id')
   @ApiOperation({ summary: 'One connection (secrets masked)' })
   @ApiOkResponse({ type: ConnectionSchema })
+  @ApiUuidParam()
+  @ApiErrors(400, 404)
   get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return this.directory.get(companyId, id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a connection (admin); config is merged' })
+  // Every field is optional, so an empty body (like `{}`) changes nothing.
+  @ApiBody({ type: UpdateConnectionDto, required: false })
   @ApiOkResponse({ type: ConnectionSchema })
+  @ApiUuidParam()
+  @ApiErrors(400, 403, 404)
   update(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
@@ -73,6 +83,8 @@ export class DirectoryController {
   @HttpCode(200)
   @ApiOperation({ summary: "Try the connection's credentials on the first page (admin)" })
   @ApiOkResponse({ type: ConnectionTestSchema })
+  @ApiUuidParam()
+  @ApiErrors(400, 403, 404)
   test(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return this.directory.test(companyId, id);
   }
@@ -81,7 +93,9 @@ export class DirectoryController {
   @Post(':id/scim-token')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate the SCIM bearer token of a scim connection (admin)' })
-  @ApiErrors(409)
+  @ApiOkResponse({ type: ScimTokenSchema })
+  @ApiUuidParam()
+  @ApiErrors(400, 403, 404, 409)
   rotateScimToken(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return this.directory.rotateScimToken(companyId, id);
   }
@@ -94,7 +108,9 @@ export class DirectoryController {
     type: EnqueuedJobSchema,
     headers: { Location: { description: '/api/sync-jobs/<jobId>', schema: { type: 'string' } } },
   })
-  @ApiErrors(429)
+  @ApiBody({ type: TriggerSyncDto, required: false })
+  @ApiUuidParam()
+  @ApiErrors(400, 403, 404, 409, 429)
   async sync(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
@@ -108,6 +124,8 @@ export class DirectoryController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a connection (admin); its jobs are cancelled' })
   @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiUuidParam()
+  @ApiErrors(400, 403, 404)
   async remove(@CurrentCompany() companyId: string, @UuidParam() id: string): Promise<void> {
     await this.directory.remove(companyId, id);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { isPrivateAddress, providerUrlProblem } from './network-policy.js';
+import { classifyAddress, providerUrlProblem } from './network-policy.js';
 
-describe('isPrivateAddress', () => {
+describe('classifyAddress', () => {
   it.each([
     '127.0.0.1',
     '127.255.255.254',
@@ -9,31 +9,44 @@ describe('isPrivateAddress', () => {
     '172.16.0.1',
     '172.31.255.255',
     '192.168.1.1',
-    '169.254.169.254',
     '100.64.0.1',
+    '100.100.100.199',
     '0.0.0.0',
     '::',
     '::1',
     '[::1]',
-    'fe80::1',
     'fd00::1',
     'fc00::1',
+    'fd00:ec2::253',
     '::ffff:127.0.0.1',
     '::ffff:10.0.0.1',
     '::ffff:7f00:1',
   ])('%s is private', (address) => {
-    expect(isPrivateAddress(address)).toBe(true);
+    expect(classifyAddress(address)).toBe('private');
+  });
+
+  it.each([
+    '169.254.169.254',
+    '169.254.0.1',
+    '100.100.100.200',
+    'fd00:ec2::254',
+    '[fd00:ec2::254]',
+    'fe80::1',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+  ])('%s is forbidden (link-local or cloud metadata)', (address) => {
+    expect(classifyAddress(address)).toBe('forbidden');
   });
 
   it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])(
     '%s is public',
     (address) => {
-      expect(isPrivateAddress(address)).toBe(false);
+      expect(classifyAddress(address)).toBe('public');
     },
   );
 
-  it('is false for host names (they are checked when resolved)', () => {
-    expect(isPrivateAddress('acme.okta.com')).toBe(false);
+  it('is public for host names (they are checked when resolved)', () => {
+    expect(classifyAddress('acme.okta.com')).toBe('public');
   });
 });
 
@@ -64,7 +77,6 @@ describe('providerUrlProblem', () => {
     'https://localhost.',
     'https://10.0.0.5',
     'https://192.168.0.10/path',
-    'https://169.254.169.254/latest/meta-data',
     'https://[::1]',
     'https://[::ffff:127.0.0.1]',
     'https://[fd12::1]',
@@ -86,9 +98,28 @@ describe('providerUrlProblem', () => {
     expect(providerUrlProblem('https://a:b:c', false)).toMatch(/valid URL/);
   });
 
-  it('allows everything when DIRECTORY_ALLOW_PRIVATE_NETWORKS=true', () => {
+  it('allows plain http and private addresses when DIRECTORY_ALLOW_PRIVATE_NETWORKS=true', () => {
     for (const url of ['http://127.0.0.1:8080', 'https://localhost', 'http://10.0.0.5']) {
       expect(providerUrlProblem(url, true)).toBeUndefined();
+    }
+  });
+
+  it.each([
+    'https://169.254.169.254/latest',
+    'http://169.254.169.254/latest/meta-data',
+    'https://[fd00:ec2::254]',
+    'https://100.100.100.200',
+    'https://[fe80::1]',
+    'https://[::ffff:169.254.169.254]',
+    'https://2852039166',
+    'https://metadata.google.internal/computeMetadata/v1',
+    'https://METADATA.google.internal.',
+    'ldap://169.254.169.254',
+  ])('refuses %s whatever the setting', (url) => {
+    for (const allowPrivate of [false, true]) {
+      expect(providerUrlProblem(url, allowPrivate)).toMatch(
+        /link-local or cloud metadata address, which is never allowed/,
+      );
     }
   });
 });

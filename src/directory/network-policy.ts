@@ -1,50 +1,82 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Where provider traffic may not go unless DIRECTORY_ALLOW_PRIVATE_NETWORKS=true: loopback,
- * private, link-local, carrier-grade NAT, unspecified and multicast ranges. A tenant must not
- * be able to make the service call into its own network (SSRF).
+ * Where provider (and webhook) traffic may go. Two kinds of address are refused:
+ * - **forbidden**, always: link-local ranges and the cloud metadata services (AWS, GCP, Azure
+ *   169.254.169.254, AWS fd00:ec2::254, Alibaba 100.100.100.200). They hand out the
+ *   instance's own credentials; no directory lives there.
+ * - **private**, unless DIRECTORY_ALLOW_PRIVATE_NETWORKS=true: loopback, private, carrier-grade
+ *   NAT, unspecified and multicast ranges. The flag exists for self-hosted LDAP and test
+ *   servers; without it a tenant could make the service call into its own network (SSRF).
  */
-const PRIVATE_RANGES = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  PRIVATE_RANGES.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE_RANGES.addSubnet(network, prefix, 'ipv6');
+function blockList(ipv4: [string, number][], ipv6: [string, number][]): BlockList {
+  const list = new BlockList();
+  for (const [network, prefix] of ipv4) list.addSubnet(network, prefix, 'ipv4');
+  for (const [network, prefix] of ipv6) list.addSubnet(network, prefix, 'ipv6');
+  return list;
 }
 
-export function isPrivateAddress(address: string): boolean {
+const FORBIDDEN_RANGES = blockList(
+  [
+    ['169.254.0.0', 16],
+    ['100.100.100.200', 32],
+  ],
+  [
+    ['fe80::', 10],
+    ['fd00:ec2::254', 128],
+  ],
+);
+
+const PRIVATE_RANGES = blockList(
+  [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ],
+  [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['ff00::', 8],
+  ],
+);
+
+/** Host names of metadata services (they resolve to a forbidden address where they exist). */
+const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog']);
+
+export type AddressClass = 'public' | 'private' | 'forbidden';
+
+/** An IP literal's class; host names are `public` here (they are checked when resolved). */
+export function classifyAddress(address: string): AddressClass {
   const ip = address.replace(/^\[|\]$/g, '');
   const mappedV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-  if (mappedV4) return PRIVATE_RANGES.check(mappedV4, 'ipv4');
-  const family = isIP(ip);
-  if (family === 4) return PRIVATE_RANGES.check(ip, 'ipv4');
-  if (family === 6) return PRIVATE_RANGES.check(ip, 'ipv6');
-  return false;
+  const family = mappedV4 ? 'ipv4' : ({ 4: 'ipv4', 6: 'ipv6' } as const)[isIP(ip) as 4 | 6];
+  if (!family) return 'public';
+  const literal = mappedV4 ?? ip;
+  if (FORBIDDEN_RANGES.check(literal, family)) return 'forbidden';
+  return PRIVATE_RANGES.check(literal, family) ? 'private' : 'public';
+}
+
+/** Why traffic to this class of address is refused (completes "… is/points to …"). */
+export function addressRefusal(kind: AddressClass, allowPrivate: boolean): string | undefined {
+  if (kind === 'forbidden') return 'a link-local or cloud metadata address, which is never allowed';
+  if (kind === 'private' && !allowPrivate) {
+    return 'a loopback or private address (allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)';
+  }
+  return undefined;
 }
 
 /**
  * Why a configured provider URL is refused, or undefined when it is allowed. Checks what
- * can be known without DNS (scheme, `localhost`, IP literals); the HTTP client checks the
- * resolved address again on every request.
+ * can be known without DNS (scheme, `localhost`, metadata names, IP literals); the HTTP
+ * client checks the resolved address again on every request.
  */
 export function providerUrlProblem(url: string, allowPrivate: boolean): string | undefined {
   let parsed: URL;
@@ -57,12 +89,14 @@ export function providerUrlProblem(url: string, allowPrivate: boolean): string |
   } catch {
     return 'must be a valid URL';
   }
-  if (allowPrivate) return undefined;
-  if (parsed.protocol === 'http:') {
+  const kind = METADATA_HOSTS.has(host)
+    ? 'forbidden'
+    : host === 'localhost' || host.endsWith('.localhost')
+      ? 'private'
+      : classifyAddress(host);
+  if (parsed.protocol === 'http:' && !allowPrivate && kind !== 'forbidden') {
     return 'must use https (plain http is allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)';
   }
-  if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host)) {
-    return 'points to a loopback or private address (allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)';
-  }
-  return undefined;
+  const refusal = addressRefusal(kind, allowPrivate);
+  return refusal && `points to ${refusal}`;
 }

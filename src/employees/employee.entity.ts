@@ -9,9 +9,9 @@ export class Employee {
   @Column('uuid', { name: 'company_id' })
   companyId!: string;
 
-  /** Trimmed and lower-cased; unique per company. */
-  @Column('text')
-  email!: string;
+  /** As the source spelled it (trimmed); optional; unique per company ignoring case. */
+  @Column('text', { nullable: true })
+  email!: string | null;
 
   @Column('text', { name: 'first_name', nullable: true })
   firstName!: string | null;

@@ -1,12 +1,12 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Raw, type FindOptionsWhere, type Repository } from 'typeorm';
-import type { ListEmployeesQuery } from './dto/list-employees.dto.js';
+import type { Repository } from 'typeorm';
+import { EMPLOYEE_CURSOR, type ListEmployeesQuery } from './dto/list-employees.dto.js';
 import { Employee } from './employee.entity.js';
 
 export interface EmployeeView {
   id: string;
-  email: string;
+  email: string | null;
   firstName: string | null;
   lastName: string | null;
   department: string | null;
@@ -26,48 +26,74 @@ const DEFAULT_LIMIT = 100;
 export class EmployeesService {
   constructor(@InjectRepository(Employee) private readonly employees: Repository<Employee>) {}
 
-  /** Keyset pagination in email order (unique per company): stable under concurrent writes. */
+  /**
+   * Keyset pagination in email order ignoring case, people without an email last (by id):
+   * stable under concurrent writes.
+   */
   async list(
     companyId: string,
     query: ListEmployeesQuery,
   ): Promise<{ items: EmployeeView[]; nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const where: FindOptionsWhere<Employee> = { companyId };
-    if (query.active !== undefined) where.active = query.active;
-    if (query.connectionId) where.sourceConnectionId = query.connectionId;
+    const rows = this.employees
+      .createQueryBuilder('e')
+      .where('e.company_id = :companyId', { companyId })
+      .orderBy('lower(e.email)', 'ASC', 'NULLS LAST')
+      .addOrderBy('e.id', 'ASC')
+      .limit(limit + 1);
+    if (query.active !== undefined) rows.andWhere('e.active = :active', { active: query.active });
+    if (query.connectionId) {
+      rows.andWhere('e.source_connection_id = :connectionId', {
+        connectionId: query.connectionId,
+      });
+    }
     if (query.groupId) {
-      where.id = Raw(
-        (id) =>
-          `${id} IN (SELECT m.employee_id FROM scim_group_member m
-                      JOIN scim_group g ON g.id = m.group_id
-                     WHERE g.id = :groupId AND g.company_id = :companyId)`,
-        { groupId: query.groupId, companyId },
+      rows.andWhere(
+        `e.id IN (SELECT m.employee_id FROM scim_group_member m
+                   JOIN scim_group g ON g.id = m.group_id
+                  WHERE g.id = :groupId AND g.company_id = :companyId)`,
+        { groupId: query.groupId },
       );
     }
-    if (query.cursor !== undefined) where.email = MoreThan(decodeCursor(query.cursor));
+    // Every word of `q` must appear in the email, the first or the last name: "ada love"
+    // finds Ada Lovelace.
+    searchWords(query.q).forEach((word, i) => {
+      rows.andWhere(
+        `(e.email ILIKE :w${i} OR e.first_name ILIKE :w${i} OR e.last_name ILIKE :w${i})`,
+        { [`w${i}`]: `%${escapeLike(word)}%` },
+      );
+    });
     if (query.email !== undefined) {
-      const email = query.email.trim().toLowerCase();
-      // An exact email and a cursor together: the cursor can only move past it.
-      if (query.cursor !== undefined && !(email > decodeCursor(query.cursor))) {
-        return { items: [], nextCursor: null };
-      }
-      where.email = email;
+      rows.andWhere('lower(e.email) = lower(:email)', { email: query.email.trim() });
     }
-    const rows = await this.employees.find({ where, order: { email: 'ASC' }, take: limit + 1 });
-    const page = rows.slice(0, limit);
-    const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1].email) : null;
+    if (query.cursor !== undefined) {
+      const { email, id } = query.cursor;
+      rows.andWhere(
+        email === ''
+          ? 'e.email IS NULL AND e.id > :id'
+          : `(e.email IS NULL OR lower(e.email) > :email_after
+              OR (lower(e.email) = :email_after AND e.id > :id))`,
+        { email_after: email, id },
+      );
+    }
+    const found = await rows.getMany();
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextCursor =
+      found.length > limit
+        ? EMPLOYEE_CURSOR.encode({ email: last.email?.toLowerCase() ?? '', id: last.id })
+        : null;
     return { items: page.map(toView), nextCursor };
   }
 }
 
-function encodeCursor(email: string): string {
-  return Buffer.from(email, 'utf8').toString('base64url');
+function searchWords(q: string | undefined): string[] {
+  return (q ?? '').split(/\s+/).filter((word) => word.length > 0);
 }
 
-function decodeCursor(cursor: string): string {
-  const email = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!email || encodeCursor(email) !== cursor) throw new BadRequestException('cursor is invalid');
-  return email;
+/** A word matched literally: LIKE's wildcards and its escape character lose their meaning. */
+function escapeLike(word: string): string {
+  return word.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 function toView(row: Employee): EmployeeView {

@@ -15,7 +15,9 @@ export type RootLogger = Logger;
  */
 export const logContext = new AsyncLocalStorage<Record<string, string | undefined>>();
 
+/** Nest's level names (LOG_LEVEL, Nest's Logger calls) as pino's. */
 const PINO_LEVEL: Record<LogLevel, Level> = {
+  fatal: 'fatal',
   error: 'error',
   warn: 'warn',
   log: 'info',
@@ -103,16 +105,6 @@ export function rootLoggerOptionsFor(config: {
   return { level: config.logLevel, pretty: config.nodeEnv !== 'production' };
 }
 
-type NestLevel = 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose';
-const NEST_TO_PINO: Record<NestLevel, Level> = {
-  fatal: 'fatal',
-  error: 'error',
-  warn: 'warn',
-  log: 'info',
-  debug: 'debug',
-  verbose: 'trace',
-};
-
 /**
  * Nest's LoggerService over pino (what nestjs-pino does, which needs Node 22 for Nest 12):
  * `context` becomes a field, an Error or a stack becomes `err`, an object is merged in.
@@ -139,8 +131,8 @@ export class PinoLoggerService implements LoggerService {
     this.write('verbose', message, params);
   }
 
-  private write(level: NestLevel, message: unknown, params: unknown[]): void {
-    const method = NEST_TO_PINO[level];
+  private write(level: LogLevel, message: unknown, params: unknown[]): void {
+    const method = PINO_LEVEL[level];
     if (!this.root.isLevelEnabled(method)) return;
     const fields: Record<string, unknown> = {};
     // Nest's Logger passes an undefined stack for error(message) with a context.

@@ -1,26 +1,15 @@
-import {
-  type DynamicModule,
-  Global,
-  type MiddlewareConsumer,
-  Module,
-  type NestModule,
-} from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ROOT_LOGGER, type RootLogger } from './logger.js';
-import { RequestLoggingMiddleware } from './request-logging.middleware.js';
 
-/** The app instance's root pino logger for injection, and the HTTP request log. */
+/** The app instance's root pino logger for injection (the request log is in app.factory.ts). */
 @Global()
 @Module({})
-export class LoggingModule implements NestModule {
+export class LoggingModule {
   static forRoot(root: RootLogger): DynamicModule {
     return {
       module: LoggingModule,
       providers: [{ provide: ROOT_LOGGER, useValue: root }],
       exports: [ROOT_LOGGER],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestLoggingMiddleware).forRoutes('*path');
   }
 }

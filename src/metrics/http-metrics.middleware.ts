@@ -1,18 +1,14 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { MetricsService } from './metrics.service.js';
+import type { MetricsService } from './metrics.service.js';
 
 /**
  * Times every HTTP request. The route label is the matched route's pattern
  * (`/api/sync-jobs/:id`), never the raw path, so ids do not explode the label set;
- * requests no route matched are `unmatched`.
+ * requests no route matched (or that the input edge refused) are `unmatched`.
  */
-@Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: MetricsService) {}
-
-  use(req: Request, res: Response, next: NextFunction): void {
-    const end = this.metrics.httpDuration.startTimer();
+export function httpMetrics(metrics: MetricsService) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const end = metrics.httpDuration.startTimer();
     res.once('finish', () => {
       const route = (req.route as { path?: unknown } | undefined)?.path;
       end({
@@ -22,5 +18,5 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       });
     });
     next();
-  }
+  };
 }

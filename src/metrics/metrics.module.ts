@@ -1,17 +1,15 @@
-import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
+import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
-/** `/metrics` and the registry every module records into (one per app instance). */
+/**
+ * `/metrics` and the registry every module records into (one per app instance); the request
+ * timer is mounted in app.factory.ts.
+ */
 @Global()
 @Module({
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class MetricsModule {}

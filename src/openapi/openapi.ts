@@ -1,5 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import {
+  DocumentBuilder,
+  SwaggerModule,
+  type ContentObject,
+  type OpenAPIObject,
+  type OperationObject,
+} from '@nestjs/swagger';
+import { SCIM_COMPONENTS } from './scim.js';
 
 export const API_KEY_AUTH = 'api-key';
 export const PLATFORM_AUTH = 'platform-token';
@@ -28,7 +35,57 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       SCIM_AUTH,
     )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  const schemas = ((document.components ??= {}).schemas ??= {});
+  // The API refuses unknown fields (the strict validation pipe) and answers only the fields
+  // its schemas list, so every object the decorators describe is closed.
+  for (const schema of Object.values(schemas)) {
+    if ('type' in schema && schema.type === 'object') schema.additionalProperties ??= false;
+  }
+  Object.assign(schemas, SCIM_COMPONENTS);
+  addEdgeAnswers(document);
+  return document;
+}
+
+/** What any route may answer before it is reached: the limits of src/common/input. */
+const EDGE_ERRORS: Record<number, string> = {
+  400: 'Malformed input: JSON syntax or nesting, invalid UTF-8, NUL, a malformed path',
+  413: 'The body is larger than 1 MiB',
+  414: 'The request line is too long',
+  415: 'A body that is not JSON (application/json or application/scim+json) in UTF-8',
+  431: 'The request headers are too large',
+};
+
+/**
+ * Declares the answers every route shares: the input edge's refusals (in SCIM's error schema
+ * on SCIM paths) and, on reads, 304 — Express answers it when If-None-Match names the ETag
+ * the answer would carry.
+ */
+function addEdgeAnswers(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const scim = path.startsWith('/scim/');
+    const error: ContentObject = {
+      [scim ? 'application/scim+json' : 'application/json']: {
+        schema: { $ref: `#/components/schemas/${scim ? 'ScimError' : 'ErrorSchema'}` },
+      },
+    };
+    const operations: [string, OperationObject | undefined][] = [
+      ['get', item.get],
+      ['put', item.put],
+      ['post', item.post],
+      ['patch', item.patch],
+      ['delete', item.delete],
+    ];
+    for (const [method, operation] of operations) {
+      if (!operation) continue;
+      for (const [status, description] of Object.entries(EDGE_ERRORS)) {
+        operation.responses[status] ??= { description, content: error };
+      }
+      if (method === 'get') {
+        operation.responses['304'] ??= { description: 'Not modified (If-None-Match)' };
+      }
+    }
+  }
 }
 
 /** Swagger UI at `/docs`, the JSON document at `/docs/json` (public, like the health routes). */

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import { CONNECTION_TYPES } from '../directory/connection-types.js';
 import { JOB_STATUSES as SYNC_JOB_STATUSES } from '../queue/job.js';
 
@@ -10,6 +10,7 @@ import { JOB_STATUSES as SYNC_JOB_STATUSES } from '../queue/job.js';
 
 const DATE = { type: String, format: 'date-time' } as const;
 const UUID = { type: String, format: 'uuid' } as const;
+const INTEGER = { type: 'integer' } as const;
 
 export class FieldErrorSchema {
   @ApiProperty({ example: 'config.apiToken' }) field!: string;
@@ -17,7 +18,7 @@ export class FieldErrorSchema {
 }
 
 export class ErrorSchema {
-  @ApiProperty({ example: 400 }) statusCode!: number;
+  @ApiProperty({ ...INTEGER, example: 400 }) statusCode!: number;
   @ApiProperty({ example: 'Bad Request' }) error!: string;
   @ApiProperty({ description: 'Every problem, separated by "; "' }) message!: string;
   @ApiPropertyOptional({ type: [FieldErrorSchema], description: 'Validation errors (400)' })
@@ -32,17 +33,26 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'A viewer key on a write',
   404: "Not found (or not the caller's company's)",
   409: 'Conflicts with the current state',
+  413: 'The body is larger than 1 MB',
   429: 'Rate limited; Retry-After says when to come back',
   500: 'Unexpected; the body carries the requestId',
+  503: 'Not available right now; the message says why',
 };
 
-/** Documents the `{statusCode, error, message}` answers of the given statuses (and 500). */
+/**
+ * Documents the `{statusCode, error, message}` answers of the given statuses (and 500).
+ * Declare exactly what the route can answer: the contract tests fail on any other status.
+ */
 export const ApiErrors = (...statuses: number[]) =>
   applyDecorators(
     ...[...statuses, 500].map((status) =>
       ApiResponse({ status, description: ERROR_TEXT[status], type: ErrorSchema }),
     ),
   );
+
+/** A path parameter holding a UUID (`UuidParam`): anything else is a 400. */
+export const ApiUuidParam = (name = 'id', description?: string) =>
+  ApiParam({ name, type: String, format: 'uuid', description });
 
 export class ApiKeySchema {
   @ApiProperty(UUID) id!: string;
@@ -60,6 +70,14 @@ export class CreatedApiKeySchema extends ApiKeySchema {
 
 export class ApiKeyListSchema {
   @ApiProperty({ type: [ApiKeySchema] }) items!: ApiKeySchema[];
+}
+
+export class CallerSchema {
+  @ApiProperty(UUID) companyId!: string;
+  @ApiProperty() companyName!: string;
+  @ApiProperty(UUID) keyId!: string;
+  @ApiProperty() keyName!: string;
+  @ApiProperty({ enum: ['admin', 'viewer'] }) role!: string;
 }
 
 export class CompanySchema {
@@ -90,11 +108,11 @@ export class ConnectionSchema {
     description: 'The provider config; secrets are returned as "********"',
   })
   config!: Record<string, unknown>;
-  @ApiProperty({ type: Number, nullable: true, minimum: 5 }) syncIntervalMinutes!: number | null;
-  @ApiProperty({ minimum: 1, maximum: 10 }) maxAttempts!: number;
-  @ApiProperty({ minimum: 0, maximum: 100 }) deprovisionThresholdPercent!: number;
+  @ApiProperty({ ...INTEGER, nullable: true, minimum: 5 }) syncIntervalMinutes!: number | null;
+  @ApiProperty({ ...INTEGER, minimum: 1, maximum: 10 }) maxAttempts!: number;
+  @ApiProperty({ ...INTEGER, minimum: 0, maximum: 100 }) deprovisionThresholdPercent!: number;
   @ApiProperty({ ...DATE, nullable: true }) lastSyncAt!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) lastSyncCount!: number | null;
+  @ApiProperty({ ...INTEGER, nullable: true }) lastSyncCount!: number | null;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
   @ApiProperty(DATE) createdAt!: string;
   @ApiProperty(DATE) updatedAt!: string;
@@ -110,34 +128,48 @@ export class ConnectionListSchema {
 
 export class ConnectionTestSchema {
   @ApiProperty() ok!: boolean;
-  @ApiPropertyOptional({ description: "Users on the provider's first page" }) userCount?: number;
+  @ApiPropertyOptional({ ...INTEGER, description: "Users on the provider's first page" })
+  userCount?: number;
   @ApiPropertyOptional({ description: 'What went wrong, in words a person can act on' })
   error?: string;
 }
 
-export class SyncStatsSchema {
-  @ApiProperty() fetched!: number;
-  @ApiProperty() created!: number;
-  @ApiProperty() updated!: number;
-  @ApiProperty() unchanged!: number;
-  @ApiProperty() deactivated!: number;
-  @ApiProperty() skipped!: number;
+export class ScimTokenSchema {
+  @ApiProperty({ description: 'The new bearer token: shown this once', example: 'scim_…' })
+  scimToken!: string;
 }
+
+const SYNC_STATS = [
+  'fetched',
+  'created',
+  'updated',
+  'unchanged',
+  'deactivated',
+  'skipped',
+] as const;
 
 export class SyncJobSchema {
   @ApiProperty(UUID) id!: string;
   @ApiProperty({ ...UUID, nullable: true }) connectionId!: string | null;
   @ApiProperty({ enum: SYNC_JOB_STATUSES }) status!: string;
   @ApiProperty({ enum: ['manual', 'schedule', 'retry'] }) trigger!: string;
-  @ApiProperty() attempts!: number;
-  @ApiProperty() maxAttempts!: number;
+  @ApiProperty(INTEGER) attempts!: number;
+  @ApiProperty(INTEGER) maxAttempts!: number;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
   @ApiProperty(DATE) runAfter!: string;
   @ApiProperty({ ...DATE, nullable: true }) startedAt!: string | null;
   @ApiProperty({ ...DATE, nullable: true }) finishedAt!: string | null;
   @ApiProperty() cancelRequested!: boolean;
   @ApiProperty() allowMassDeprovision!: boolean;
-  @ApiProperty({ type: SyncStatsSchema, nullable: true }) stats!: SyncStatsSchema | null;
+  /** Inline, not a $ref: OpenAPI 3.0's `nullable` does not reach into a referenced schema. */
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: Object.fromEntries(SYNC_STATS.map((name) => [name, { type: 'integer' }])),
+    required: [...SYNC_STATS],
+    additionalProperties: false,
+  })
+  stats!: Record<(typeof SYNC_STATS)[number], number> | null;
   @ApiProperty(DATE) createdAt!: string;
   @ApiProperty(DATE) updatedAt!: string;
 }
@@ -157,7 +189,9 @@ export class EnqueuedJobSchema {
 
 export class EmployeeSchema {
   @ApiProperty(UUID) id!: string;
-  @ApiProperty({ format: 'email' }) email!: string;
+  /** Not `format: email`: the address is kept as the directory sent it. */
+  @ApiProperty({ type: String, nullable: true, description: 'As the directory sent it' })
+  email!: string | null;
   @ApiProperty({ type: String, nullable: true }) firstName!: string | null;
   @ApiProperty({ type: String, nullable: true }) lastName!: string | null;
   @ApiProperty({ type: String, nullable: true }) department!: string | null;

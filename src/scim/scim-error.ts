@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { printable } from '../common/printable.js';
 import type { RequestWithId } from '../common/request-id.js';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 
@@ -68,7 +69,8 @@ function scimErrorBody(exception: unknown, request: RequestWithId): ScimErrorBod
     schemas: [SCIM_ERROR_SCHEMA],
     status: String(status),
     ...(scimType ? { scimType } : {}),
-    detail,
+    // A detail may quote the client's input: never its control characters.
+    detail: printable(detail),
   });
   if (exception instanceof ScimException) {
     return body(exception.getStatus(), exception.detail, exception.scimType);

@@ -3,12 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { parse, type Filter } from 'scim2-parse-filter';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql.js';
+import { checkNotReadOnly } from './scim-attributes.js';
 import type { ScimConnection } from './scim-auth.guard.js';
 import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
+import { checkIfMatch, etag } from './scim-etag.js';
 import { filterToSql, type FilterColumns } from './scim-filter.js';
-import { etag, type ListQuery } from './scim-paging.js';
-import { GROUP_SCHEMA, listResponse } from './scim-schemas.js';
+import type { ListQuery } from './scim-paging.js';
+import { GROUP_SCHEMA } from './scim-schemas.js';
 import { canonicalKeys, isObject, normalizePatch } from './scim-user-input.js';
+import type { WriteOptions } from './scim-users.service.js';
 
 interface GroupRow {
   id: string;
@@ -62,15 +65,17 @@ export class ScimGroupsService {
       await this.addMembers(tx, conn, row.id, input.members);
       return row.id;
     });
-    return this.get(conn, id, base, false);
+    return this.get(conn, id, base, true);
   }
 
-  async get(conn: ScimConnection, id: string, base: string, excludeMembers: boolean) {
+  /** withMembers false: the answer leaves members out, so they are not loaded. */
+  async get(conn: ScimConnection, id: string, base: string, withMembers: boolean) {
     const group = await this.find(this.dataSource.manager, conn, id);
-    const members = excludeMembers ? undefined : await this.members([group.id]);
+    const members = withMembers ? await this.members([group.id]) : undefined;
     return toScimGroup(group, members, base);
   }
 
+  /** One page of the connection's groups in creation order, and how many match in all. */
   async list(conn: ScimConnection, query: ListQuery, base: string) {
     const params: unknown[] = [conn.id];
     const where = query.filter ? ` AND ${this.filterSql(query.filter, params)}` : '';
@@ -80,29 +85,32 @@ export class ScimGroupsService {
       params,
     );
     const rows =
-      query.count === 0
+      query.count === 0 || query.startIndex > total
         ? []
         : await sqlRows<GroupRow>(
             this.dataSource,
             `SELECT g.* FROM scim_group g WHERE g.connection_id = $1${where}
-              ORDER BY g.created_at, g.id OFFSET ${query.startIndex - 1} LIMIT ${query.count}`,
-            params,
+              ORDER BY g.created_at, g.id
+              OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+            [...params, query.startIndex - 1, query.count],
           );
     const members =
-      query.excludedAttributes.has('members') || rows.length === 0
-        ? undefined
-        : await this.members(rows.map((r) => r.id));
-    return listResponse(
-      rows.map((row) => toScimGroup(row, members, base)),
-      total,
-      query.startIndex,
-    );
+      query.projection.returns('members') && rows.length > 0
+        ? await this.members(rows.map((r) => r.id))
+        : undefined;
+    return { total, resources: rows.map((row) => toScimGroup(row, members, base)) };
   }
 
-  async replace(conn: ScimConnection, id: string, body: unknown, base: string) {
+  async replace(
+    conn: ScimConnection,
+    id: string,
+    body: unknown,
+    base: string,
+    options: WriteOptions = {},
+  ) {
     const input = parseGroup(body);
     await this.write(async (tx) => {
-      await this.find(tx, conn, id, true);
+      checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
       await tx.query(`UPDATE scim_group SET display_name = $2, external_id = $3 WHERE id = $1`, [
         id,
         input.displayName,
@@ -112,14 +120,23 @@ export class ScimGroupsService {
       await this.addMembers(tx, conn, id, input.members);
       await this.touch(tx, id);
     });
-    return this.get(conn, id, base, false);
+    return this.get(conn, id, base, true);
   }
 
-  /** add / remove / replace of members (incl. `members[value eq "…"]`), displayName, externalId. */
-  async patch(conn: ScimConnection, id: string, body: unknown): Promise<void> {
+  /**
+   * add / remove / replace of members (incl. `members[value eq "…"]`), displayName,
+   * externalId; answers the new ETag.
+   */
+  async patch(
+    conn: ScimConnection,
+    id: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): Promise<string> {
     const operations = normalizePatch(body);
-    await this.write(async (tx) => {
-      await this.find(tx, conn, id, true);
+    for (const { path } of operations) if (path) checkNotReadOnly(path);
+    return this.write(async (tx) => {
+      checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
       for (const { op, path, value } of operations) {
         const lower = (path ?? '').toLowerCase();
         if (lower === 'displayname') {
@@ -144,25 +161,19 @@ export class ScimGroupsService {
             throw new ScimException(400, `${op} is not supported on ${path}`, 'invalidPath');
           }
           await this.removeMembers(tx, id, ids);
-        } else if (lower === 'id' || lower === 'schemas' || lower === 'meta') {
-          // Okta repeats the id in a no-path replace; read-only attributes are ignored.
         } else {
           throw new ScimException(400, `unsupported path "${path}"`, 'invalidPath');
         }
       }
-      await this.touch(tx, id);
+      return etag(await this.touch(tx, id));
     });
   }
 
-  async remove(conn: ScimConnection, id: string): Promise<void> {
-    const result = UUID.test(id)
-      ? await sqlRows<{ id: string }>(
-          this.dataSource,
-          `DELETE FROM scim_group WHERE id = $1 AND connection_id = $2 RETURNING id`,
-          [id, conn.id],
-        )
-      : [];
-    if (result.length === 0) throw scimNotFound(`group ${id}`);
+  async remove(conn: ScimConnection, id: string, options: WriteOptions = {}): Promise<void> {
+    await this.write(async (tx) => {
+      checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
+      await tx.query(`DELETE FROM scim_group WHERE id = $1`, [id]);
+    });
   }
 
   /** `members eq "<id>"` style filters ask "groups containing this user". */
@@ -223,11 +234,15 @@ export class ScimGroupsService {
     );
   }
 
-  private async touch(tx: EntityManager, id: string) {
-    await tx.query(
-      `UPDATE scim_group SET version = version + 1, updated_at = now() WHERE id = $1`,
+  /** Every change of a group is a new version; answers it. */
+  private async touch(tx: EntityManager, id: string): Promise<number> {
+    const [row] = await sqlRows<{ version: number }>(
+      tx,
+      `UPDATE scim_group SET version = version + 1, updated_at = now() WHERE id = $1
+       RETURNING version`,
       [id],
     );
+    return row.version;
   }
 
   private async find(db: EntityManager, conn: ScimConnection, id: string, lock = false) {

@@ -10,6 +10,11 @@ const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
 export const MAX_RESULTS = 200;
 
+/** Attributes of every resource that clients cannot change (RFC 7643 §3.1, §4.1.2), lower-cased. */
+export const READ_ONLY_ATTRIBUTES = new Set(['id', 'meta', 'schemas', 'groups']);
+
+export const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
 interface AttrOptions {
   type?: 'string' | 'boolean' | 'complex' | 'reference' | 'dateTime';
   multiValued?: boolean;
@@ -17,11 +22,20 @@ interface AttrOptions {
   caseExact?: boolean;
   mutability?: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
   uniqueness?: 'none' | 'server' | 'global';
-  subAttributes?: Record<string, unknown>[];
+  subAttributes?: Attribute[];
   referenceTypes?: string[];
+  canonicalValues?: string[];
 }
 
-function attr(name: string, options: AttrOptions = {}): Record<string, unknown> {
+/** An attribute definition as `/Schemas` shows it (RFC 7643 §7). */
+export interface Attribute {
+  name: string;
+  mutability: NonNullable<AttrOptions['mutability']>;
+  subAttributes?: Attribute[];
+  [characteristic: string]: unknown;
+}
+
+function attr(name: string, options: AttrOptions = {}): Attribute {
   return {
     name,
     type: options.type ?? 'string',
@@ -29,6 +43,7 @@ function attr(name: string, options: AttrOptions = {}): Record<string, unknown> 
     description: name,
     required: options.required ?? false,
     caseExact: options.caseExact ?? false,
+    ...(options.canonicalValues ? { canonicalValues: options.canonicalValues } : {}),
     mutability: options.mutability ?? 'readWrite',
     returned: 'default',
     uniqueness: options.uniqueness ?? 'none',
@@ -37,7 +52,53 @@ function attr(name: string, options: AttrOptions = {}): Record<string, unknown> 
   };
 }
 
-function schema(id: string, name: string, attributes: Record<string, unknown>[], base: string) {
+/** What the service keeps of a User; PATCH paths and projections are checked against it. */
+export const USER_ATTRIBUTES: Attribute[] = [
+  attr('userName', { required: true, uniqueness: 'server' }),
+  attr('externalId', { caseExact: true }),
+  attr('name', {
+    type: 'complex',
+    subAttributes: [attr('givenName'), attr('familyName'), attr('formatted')],
+  }),
+  attr('displayName'),
+  attr('title'),
+  attr('active', { type: 'boolean' }),
+  // Optional: the roster keeps people without an email (RFC 7643 §4.1 requires only userName).
+  attr('emails', {
+    type: 'complex',
+    multiValued: true,
+    subAttributes: [attr('value'), attr('type'), attr('primary', { type: 'boolean' })],
+  }),
+];
+
+export const ENTERPRISE_ATTRIBUTES: Attribute[] = [
+  attr('department'),
+  attr('manager', {
+    type: 'complex',
+    subAttributes: [
+      attr('value', { caseExact: true }),
+      attr('$ref', { type: 'reference', referenceTypes: ['User'], mutability: 'readOnly' }),
+    ],
+  }),
+];
+
+/** RFC 7643 §8.7.1, limited to what we support: members are users of the connection. */
+export const GROUP_ATTRIBUTES: Attribute[] = [
+  attr('displayName', { required: true, uniqueness: 'server' }),
+  attr('externalId', { caseExact: true }),
+  attr('members', {
+    type: 'complex',
+    multiValued: true,
+    subAttributes: [
+      attr('value', { caseExact: true, mutability: 'immutable' }),
+      attr('display', { mutability: 'readOnly' }),
+      attr('$ref', { type: 'reference', referenceTypes: ['User'], mutability: 'immutable' }),
+      attr('type', { canonicalValues: ['User'], mutability: 'immutable' }),
+    ],
+  }),
+];
+
+function schema(id: string, name: string, attributes: Attribute[], base: string) {
   return {
     schemas: [SCHEMA_SCHEMA],
     id,
@@ -50,60 +111,9 @@ function schema(id: string, name: string, attributes: Record<string, unknown>[],
 
 export function schemaDocuments(base: string) {
   return [
-    schema(
-      USER_SCHEMA,
-      'User',
-      [
-        attr('userName', { required: true, uniqueness: 'server' }),
-        attr('externalId', { caseExact: true }),
-        attr('name', {
-          type: 'complex',
-          subAttributes: [attr('givenName'), attr('familyName'), attr('formatted')],
-        }),
-        attr('displayName'),
-        attr('title'),
-        attr('active', { type: 'boolean' }),
-        attr('emails', {
-          type: 'complex',
-          multiValued: true,
-          subAttributes: [attr('value'), attr('type'), attr('primary', { type: 'boolean' })],
-        }),
-      ],
-      base,
-    ),
-    schema(
-      ENTERPRISE_SCHEMA,
-      'EnterpriseUser',
-      [
-        attr('department'),
-        attr('manager', {
-          type: 'complex',
-          subAttributes: [
-            attr('value', { caseExact: true }),
-            attr('displayName', { mutability: 'readOnly' }),
-          ],
-        }),
-      ],
-      base,
-    ),
-    schema(
-      GROUP_SCHEMA,
-      'Group',
-      [
-        attr('displayName', { required: true, uniqueness: 'server' }),
-        attr('externalId', { caseExact: true }),
-        attr('members', {
-          type: 'complex',
-          multiValued: true,
-          subAttributes: [
-            attr('value', { caseExact: true, mutability: 'immutable' }),
-            attr('display', { mutability: 'readOnly' }),
-            attr('$ref', { type: 'reference', referenceTypes: ['User'], mutability: 'readOnly' }),
-          ],
-        }),
-      ],
-      base,
-    ),
+    schema(USER_SCHEMA, 'User', USER_ATTRIBUTES, base),
+    schema(ENTERPRISE_SCHEMA, 'EnterpriseUser', ENTERPRISE_ATTRIBUTES, base),
+    schema(GROUP_SCHEMA, 'Group', GROUP_ATTRIBUTES, base),
   ];
 }
 

@@ -1,5 +1,10 @@
 import { ScimException, invalidValue } from './scim-error.js';
-import { ENTERPRISE_SCHEMA, USER_SCHEMA } from './scim-schemas.js';
+import {
+  ENTERPRISE_ATTRIBUTES,
+  ENTERPRISE_SCHEMA,
+  READ_ONLY_ATTRIBUTES,
+  USER_SCHEMA,
+} from './scim-schemas.js';
 
 /** A SCIM User as the roster stores it. */
 export interface UserInput {
@@ -8,8 +13,10 @@ export interface UserInput {
   displayName: string | null;
   givenName: string | null;
   familyName: string | null;
-  /** Trimmed and lower-cased. */
-  email: string;
+  /** `name.formatted` when the client sent one (else it is built from the parts). */
+  formattedName: string | null;
+  /** Trimmed, spelled as sent; null: the user has none. */
+  email: string | null;
   title: string | null;
   department: string | null;
   managerId: string | null;
@@ -93,8 +100,11 @@ function optionalString(value: unknown, field: string): string | null {
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** The roster email: the primary email, else the work one, else the first, else userName. */
-function pickEmail(emails: unknown, userName: string): string {
+/**
+ * The roster email: the primary email, else the work one, else the first, else userName when
+ * it is an address; none at all is fine (RFC 7643 §4.1 requires only userName).
+ */
+function pickEmail(emails: unknown, userName: string): string | null {
   if (emails !== undefined && emails !== null && !Array.isArray(emails)) {
     throw invalidValue('emails must be an array');
   }
@@ -108,12 +118,9 @@ function pickEmail(emails: unknown, userName: string): string {
     list.find((entry) => toBoolean(entry.primary, 'emails.primary') === true) ??
     list.find((entry) => typeof entry.type === 'string' && entry.type.toLowerCase() === 'work') ??
     list[0];
-  const email = ((chosen?.value as string | undefined) ?? userName).trim().toLowerCase();
-  if (!EMAIL.test(email)) {
-    throw invalidValue(
-      chosen ? `"${email}" is not an email address` : 'a user needs an email (emails or userName)',
-    );
-  }
+  if (!chosen) return EMAIL.test(userName) ? userName : null;
+  const email = (chosen.value as string).trim();
+  if (!EMAIL.test(email)) throw invalidValue(`"${email}" is not an email address`);
   return email;
 }
 
@@ -137,6 +144,7 @@ export function parseUser(body: unknown): UserInput {
     displayName: optionalString(user.displayName, 'displayName'),
     givenName: optionalString(name.givenName, 'name.givenName'),
     familyName: optionalString(name.familyName, 'name.familyName'),
+    formattedName: optionalString(name.formatted, 'name.formatted'),
     email: pickEmail(user.emails, userName),
     title: optionalString(user.title, 'title'),
     department: optionalString(enterprise.department, 'department'),
@@ -147,9 +155,21 @@ export function parseUser(body: unknown): UserInput {
 
 /** Entra sends the manager as a bare id string; the schema says `{value}`. */
 function managerValue(manager: unknown): string | null {
-  if (typeof manager === 'string') return optionalString(manager, 'manager');
-  if (isObject(manager)) return optionalString(manager.value, 'manager.value');
-  if (manager === undefined || manager === null) return null;
+  const value =
+    typeof manager === 'string'
+      ? optionalString(manager, 'manager')
+      : isObject(manager)
+        ? optionalString(manager.value, 'manager.value')
+        : manager === undefined || manager === null
+          ? null
+          : invalidManager();
+  // Ids are stored as Postgres prints them, so a manager's removal finds its reports.
+  return value !== null && UUID.test(value) ? value.toLowerCase() : value;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function invalidManager(): never {
   throw invalidValue('manager must be an object with a value');
 }
 
@@ -181,22 +201,39 @@ export function normalizePatch(body: unknown): PatchOperation[] {
       throw invalidSyntax(`unsupported operation "${String(entries.op)}"`);
     }
     const path = typeof entries.path === 'string' ? entries.path.trim() : undefined;
+    if (path?.toLowerCase() === ENTERPRISE_SCHEMA.toLowerCase()) {
+      return extensionOperations(op, entries.value);
+    }
     if (path) return [{ op, path: normalizePath(path), value: entries.value }];
     if (op === 'remove') throw new ScimException(400, 'remove needs a path', 'noTarget');
     if (!isObject(entries.value)) {
       throw invalidValue('an operation without a path needs an object value');
     }
     return Object.entries(entries.value).flatMap(([attribute, value]): PatchOperation[] => {
-      if (attribute.toLowerCase() === ENTERPRISE_SCHEMA.toLowerCase() && isObject(value)) {
-        return Object.entries(value).map(([sub, inner]) => ({
-          op,
-          path: normalizePath(`${ENTERPRISE_SCHEMA}:${sub}`),
-          value: inner,
-        }));
+      if (attribute.toLowerCase() === ENTERPRISE_SCHEMA.toLowerCase()) {
+        return extensionOperations(op, value);
       }
+      // A whole resource's read-only attributes (Okta repeats the id) are ignored, as in a PUT.
+      if (READ_ONLY_ATTRIBUTES.has(attribute.toLowerCase())) return [];
       return [{ op, path: normalizePath(attribute), value }];
     });
   });
+}
+
+/**
+ * The enterprise extension named whole (its URN as the path, or as a key of a no-path value):
+ * one operation per attribute; removing it removes every attribute it has.
+ */
+function extensionOperations(op: PatchOperation['op'], value: unknown): PatchOperation[] {
+  if (op === 'remove') {
+    return ENTERPRISE_ATTRIBUTES.map((a) => ({ op, path: `${ENTERPRISE_SCHEMA}:${a.name}` }));
+  }
+  if (!isObject(value)) throw invalidValue(`${ENTERPRISE_SCHEMA} must be an object`);
+  return Object.entries(value).map(([sub, inner]) => ({
+    op,
+    path: normalizePath(`${ENTERPRISE_SCHEMA}:${sub}`),
+    value: inner,
+  }));
 }
 
 /**

@@ -9,11 +9,13 @@ import {
 } from 'scim-patch';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql.js';
+import { checkUserPatchPath } from './scim-attributes.js';
 import type { ScimConnection } from './scim-auth.guard.js';
 import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
+import { checkIfMatch, etag } from './scim-etag.js';
 import { filterToSql, type FilterColumns } from './scim-filter.js';
-import { etag, type ListQuery } from './scim-paging.js';
-import { ENTERPRISE_SCHEMA, listResponse, USER_SCHEMA } from './scim-schemas.js';
+import type { ListQuery } from './scim-paging.js';
+import { ENTERPRISE_SCHEMA, USER_SCHEMA } from './scim-schemas.js';
 import {
   normalizePatch,
   normalizeUserValue,
@@ -25,11 +27,12 @@ interface UserRow {
   id: string;
   user_name: string;
   display_name: string | null;
+  formatted_name: string | null;
   manager_id: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
-  email: string;
+  email: string | null;
   first_name: string | null;
   last_name: string | null;
   title: string | null;
@@ -39,7 +42,8 @@ interface UserRow {
 }
 
 const SELECT_USER = `
-  SELECT u.employee_id AS id, u.user_name, u.display_name, u.manager_id, u.version,
+  SELECT u.employee_id AS id, u.user_name, u.display_name, u.formatted_name, u.manager_id,
+         u.version,
          u.created_at, u.updated_at, e.email, e.first_name, e.last_name, e.title,
          e.department, e.active, e.external_id
     FROM scim_user u JOIN employee e ON e.id = u.employee_id`;
@@ -78,6 +82,11 @@ export type ScimUser = Record<string, unknown> & {
   };
 };
 
+/** What a write may be conditioned on: the `If-Match` header. */
+export interface WriteOptions {
+  ifMatch?: string;
+}
+
 /**
  * SCIM Users of one push connection, stored as employees of its company (the SCIM id is the
  * employee id) plus a `scim_user` row for what only SCIM has. Every write is one transaction
@@ -90,6 +99,7 @@ export class ScimUsersService {
   async create(conn: ScimConnection, body: unknown, base: string): Promise<ScimUser> {
     const input = parseUser(body);
     const id = await this.write(async (tx) => {
+      await checkManager(tx, conn, input.managerId);
       const [existing] = await sqlRows<{ employee_id: string; deleted_at: Date | null }>(
         tx,
         `SELECT employee_id, deleted_at FROM scim_user
@@ -99,19 +109,7 @@ export class ScimUsersService {
       if (existing && !existing.deleted_at) {
         throw uniqueness(`a user with userName "${input.userName}" already exists`);
       }
-      const [holder] = await sqlRows<{
-        id: string;
-        source_connection_id: string | null;
-        scim_connection_id: string | null;
-        scim_deleted: boolean | null;
-      }>(
-        tx,
-        `SELECT e.id, e.source_connection_id, s.connection_id AS scim_connection_id,
-                s.deleted_at IS NOT NULL AS scim_deleted
-           FROM employee e LEFT JOIN scim_user s ON s.employee_id = e.id
-          WHERE e.company_id = $1 AND e.email = $2 FOR UPDATE OF e`,
-        [conn.companyId, input.email],
-      );
+      const holder = input.email === null ? undefined : await emailHolder(tx, conn, input.email);
       if (existing) {
         // Re-POST of a deleted user: the same employee comes back (the roster keeps history).
         if (holder && holder.id !== existing.employee_id) throw emailTaken(input.email);
@@ -151,9 +149,17 @@ export class ScimUsersService {
         employeeId = row.id;
       }
       await tx.query(
-        `INSERT INTO scim_user (employee_id, connection_id, user_name, display_name, manager_id)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [employeeId, conn.id, input.userName, input.displayName, input.managerId],
+        `INSERT INTO scim_user (employee_id, connection_id, user_name, display_name,
+                                formatted_name, manager_id)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          employeeId,
+          conn.id,
+          input.userName,
+          input.displayName,
+          input.formattedName,
+          input.managerId,
+        ],
       );
       return employeeId;
     });
@@ -164,6 +170,7 @@ export class ScimUsersService {
     return toScimUser(await this.find(this.dataSource.manager, conn, id), base);
   }
 
+  /** One page of the connection's users in creation order, and how many match in all. */
   async list(conn: ScimConnection, query: ListQuery, base: string) {
     const params: unknown[] = [conn.id];
     const where = query.filter ? ` AND ${filterToSql(query.filter, USER_COLUMNS, params)}` : '';
@@ -174,42 +181,52 @@ export class ScimUsersService {
       params,
     );
     const rows =
-      query.count === 0
+      query.count === 0 || query.startIndex > total
         ? []
         : await sqlRows<UserRow>(
             this.dataSource,
             `${SELECT_USER} WHERE u.connection_id = $1 AND u.deleted_at IS NULL${where}
               ORDER BY u.created_at, u.employee_id
-              OFFSET ${query.startIndex - 1} LIMIT ${query.count}`,
-            params,
+              OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+            [...params, query.startIndex - 1, query.count],
           );
-    return listResponse(
-      rows.map((row) => toScimUser(row, base)),
-      total,
-      query.startIndex,
-    );
+    return { total, resources: rows.map((row) => toScimUser(row, base)) };
   }
 
-  async replace(conn: ScimConnection, id: string, body: unknown, base: string) {
+  async replace(
+    conn: ScimConnection,
+    id: string,
+    body: unknown,
+    base: string,
+    options: WriteOptions = {},
+  ) {
     const input = parseUser(body);
     await this.write(async (tx) => {
       const current = await this.find(tx, conn, id, true);
-      await this.writeEmployee(tx, conn, id, input, input.active ?? current.active);
-      await this.writeScimUser(tx, id, input, false);
+      checkIfMatch(options.ifMatch, current.version);
+      await this.save(tx, conn, current, input, input.active ?? current.active);
     });
     return this.get(conn, id, base);
   }
 
   /** The patch is applied (scim-patch) to the current resource, which is then stored whole. */
-  async patch(conn: ScimConnection, id: string, body: unknown, base: string) {
+  async patch(
+    conn: ScimConnection,
+    id: string,
+    body: unknown,
+    base: string,
+    options: WriteOptions = {},
+  ) {
     const operations = normalizePatch(body).map(normalizeUserValue);
+    for (const { path } of operations) if (path) checkUserPatchPath(path);
     await this.write(async (tx) => {
       const current = await this.find(tx, conn, id, true);
-      const resource = toScimUser(current, base);
+      checkIfMatch(options.ifMatch, current.version);
       let patched: ScimUser;
       try {
         patched = scimPatch(
-          resource as unknown as ScimResource,
+          // Only what is stored: a name.formatted built from the parts is not the client's.
+          toScimUser(current, base, false) as unknown as ScimResource,
           operations as ScimPatchOperation[],
           { mutateDocument: false, treatMissingAsAdd: true },
         ) as unknown as ScimUser;
@@ -221,16 +238,20 @@ export class ScimUsersService {
         throw error;
       }
       const input = parseUser(patched);
-      await this.writeEmployee(tx, conn, id, input, input.active ?? current.active);
-      await this.writeScimUser(tx, id, input, false);
+      // The whole resource was patched: no `active` left means it was removed (§3.5.2.2).
+      await this.save(tx, conn, current, input, input.active ?? false);
     });
     return this.get(conn, id, base);
   }
 
-  /** Deactivates the employee (kept for history) and leaves its groups; then 404 for SCIM. */
-  async remove(conn: ScimConnection, id: string): Promise<void> {
+  /**
+   * Deactivates the employee (kept for history), takes them out of their groups and off
+   * their reports' manager; then 404 for SCIM.
+   */
+  async remove(conn: ScimConnection, id: string, options: WriteOptions = {}): Promise<void> {
     await this.write(async (tx) => {
-      await this.find(tx, conn, id, true);
+      const current = await this.find(tx, conn, id, true);
+      checkIfMatch(options.ifMatch, current.version);
       await tx.query(
         `UPDATE scim_user SET deleted_at = now(), updated_at = now(), version = version + 1
           WHERE employee_id = $1`,
@@ -242,8 +263,33 @@ export class ScimUsersService {
           WHERE id = $1`,
         [id],
       );
+      await touchGroupsOf(tx, id);
       await tx.query(`DELETE FROM scim_group_member WHERE employee_id = $1`, [id]);
+      await tx.query(
+        `UPDATE scim_user SET manager_id = NULL, updated_at = now(), version = version + 1
+          WHERE connection_id = $1 AND manager_id = $2`,
+        [conn.id, id],
+      );
     });
+  }
+
+  /** PUT and PATCH: the new state of an existing user. */
+  private async save(
+    tx: EntityManager,
+    conn: ScimConnection,
+    current: UserRow,
+    input: UserInput,
+    active: boolean,
+  ): Promise<void> {
+    // A manager id stored before ids were checked stays until the client changes it.
+    if (input.managerId !== current.manager_id) await checkManager(tx, conn, input.managerId);
+    await this.writeEmployee(tx, conn, current.id, input, active);
+    await this.writeScimUser(tx, current.id, input, false);
+    // Groups show their members' display names: a new one is a new version of those groups.
+    const display = input.displayName ?? input.userName;
+    if (display !== (current.display_name ?? current.user_name)) {
+      await touchGroupsOf(tx, current.id);
+    }
   }
 
   private async find(
@@ -301,10 +347,10 @@ export class ScimUsersService {
   ): Promise<void> {
     await tx.query(
       `UPDATE scim_user
-          SET user_name = $2, display_name = $3, manager_id = $4, version = version + 1,
-              updated_at = now()${revive ? ', deleted_at = NULL' : ''}
+          SET user_name = $2, display_name = $3, formatted_name = $4, manager_id = $5,
+              version = version + 1, updated_at = now()${revive ? ', deleted_at = NULL' : ''}
         WHERE employee_id = $1`,
-      [id, input.userName, input.displayName, input.managerId],
+      [id, input.userName, input.displayName, input.formattedName, input.managerId],
     );
   }
 
@@ -325,30 +371,80 @@ export class ScimUsersService {
   }
 }
 
-function emailTaken(email: string): ScimException {
+/** The employee of the company with this email, in any case, locked for the write. */
+async function emailHolder(tx: EntityManager, conn: ScimConnection, email: string) {
+  const [holder] = await sqlRows<{
+    id: string;
+    source_connection_id: string | null;
+    scim_connection_id: string | null;
+    scim_deleted: boolean | null;
+  }>(
+    tx,
+    `SELECT e.id, e.source_connection_id, s.connection_id AS scim_connection_id,
+            s.deleted_at IS NOT NULL AS scim_deleted
+       FROM employee e LEFT JOIN scim_user s ON s.employee_id = e.id
+      WHERE e.company_id = $1 AND lower(e.email) = lower($2) FOR UPDATE OF e`,
+    [conn.companyId, email],
+  );
+  return holder;
+}
+
+/** manager.value is the id of a user of the same connection (RFC 7643 §4.3). */
+async function checkManager(tx: EntityManager, conn: ScimConnection, managerId: string | null) {
+  if (managerId === null) return;
+  const [found] = UUID.test(managerId)
+    ? await sqlRows<{ id: string }>(
+        tx,
+        `SELECT employee_id AS id FROM scim_user
+          WHERE employee_id = $1 AND connection_id = $2 AND deleted_at IS NULL`,
+        [managerId, conn.id],
+      )
+    : [];
+  if (!found) throw invalidValue(`manager.value "${managerId}" is not the id of a user`);
+}
+
+/** A new version of every group the user is a member of (their member list changes). */
+async function touchGroupsOf(tx: EntityManager, employeeId: string): Promise<void> {
+  await tx.query(
+    `UPDATE scim_group SET version = version + 1, updated_at = now()
+      WHERE id IN (SELECT group_id FROM scim_group_member WHERE employee_id = $1)`,
+    [employeeId],
+  );
+}
+
+function emailTaken(email: string | null): ScimException {
   return uniqueness(`the email "${email}" belongs to another employee of the company`);
 }
 
-function toScimUser(row: UserRow, base: string): ScimUser {
+/**
+ * The User resource. `derived: false` leaves out what is computed rather than stored (a
+ * `name.formatted` built from the parts), which is what a PATCH applies to.
+ */
+function toScimUser(row: UserRow, base: string, derived = true): ScimUser {
   const name: Record<string, string> = {};
   if (row.first_name) name.givenName = row.first_name;
   if (row.last_name) name.familyName = row.last_name;
-  const formatted = [row.first_name, row.last_name].filter(Boolean).join(' ');
+  const formatted =
+    row.formatted_name ??
+    (derived ? [row.first_name, row.last_name].filter(Boolean).join(' ') : '');
   if (formatted) name.formatted = formatted;
   const enterprise: Record<string, unknown> = {};
   if (row.department) enterprise.department = row.department;
-  if (row.manager_id) enterprise.manager = { value: row.manager_id };
+  if (row.manager_id) {
+    enterprise.manager = { value: row.manager_id, $ref: `${base}/Users/${row.manager_id}` };
+  }
+  const extended = Object.keys(enterprise).length > 0;
   return {
-    schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
+    schemas: extended ? [USER_SCHEMA, ENTERPRISE_SCHEMA] : [USER_SCHEMA],
     id: row.id,
     ...(row.external_id ? { externalId: row.external_id } : {}),
     userName: row.user_name,
-    name,
+    ...(Object.keys(name).length ? { name } : {}),
     ...(row.display_name ? { displayName: row.display_name } : {}),
-    emails: [{ value: row.email, type: 'work', primary: true }],
+    ...(row.email ? { emails: [{ value: row.email, type: 'work', primary: true }] } : {}),
     ...(row.title ? { title: row.title } : {}),
     active: row.active,
-    [ENTERPRISE_SCHEMA]: enterprise,
+    ...(extended ? { [ENTERPRISE_SCHEMA]: enterprise } : {}),
     meta: {
       resourceType: 'User',
       created: row.created_at.toISOString(),

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentCompany } from '../auth/decorators.js';
 import { UuidParam } from '../common/uuid-param.js';
-import { ListSyncJobsQuery } from './dto/sync-job.dto.js';
+import { ListSyncJobsQuery, SYNC_JOB_CURSOR } from './dto/sync-job.dto.js';
 import { SyncJobService, type EnqueueResult } from './sync-job.service.js';
 import { toJobView } from './sync-job.view.js';
 import {
@@ -15,6 +15,7 @@ import {
 import { API_KEY_AUTH } from '../openapi/openapi.js';
 import {
   ApiErrors,
+  ApiUuidParam,
   EnqueuedJobSchema,
   SyncJobPageSchema,
   SyncJobSchema,
@@ -24,7 +25,7 @@ const DEFAULT_LIMIT = 50;
 
 @ApiTags('sync-jobs')
 @ApiBearerAuth(API_KEY_AUTH)
-@ApiErrors(400, 401, 403, 404)
+@ApiErrors(400, 401)
 @Controller('api/sync-jobs')
 export class SyncJobsController {
   constructor(private readonly jobs: SyncJobService) {}
@@ -34,17 +35,24 @@ export class SyncJobsController {
   @ApiOkResponse({ type: SyncJobPageSchema })
   async list(@CurrentCompany() companyId: string, @Query() query: ListSyncJobsQuery) {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const rows = await this.jobs.list(companyId, { ...query, limit: limit + 1 });
+    const rows = await this.jobs.list(companyId, {
+      ...query,
+      cursor: query.cursor?.id,
+      limit: limit + 1,
+    });
     const items = rows.slice(0, limit);
     return {
       items: items.map(toJobView),
-      nextCursor: rows.length > limit ? items[items.length - 1].id : null,
+      nextCursor:
+        rows.length > limit ? SYNC_JOB_CURSOR.encode({ id: items[items.length - 1].id }) : null,
     };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One job, with its stats' })
   @ApiOkResponse({ type: SyncJobSchema })
+  @ApiUuidParam()
+  @ApiErrors(404)
   async get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return toJobView(await this.jobs.get(companyId, id));
   }
@@ -54,7 +62,8 @@ export class SyncJobsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Run a FAILED or CANCELLED job again as a new job (admin)' })
   @ApiAcceptedResponse({ type: EnqueuedJobSchema })
-  @ApiErrors(409, 429)
+  @ApiUuidParam()
+  @ApiErrors(403, 404, 409, 429)
   async retry(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
@@ -67,7 +76,8 @@ export class SyncJobsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a waiting job, or ask a running one to stop (admin)' })
   @ApiOkResponse({ type: SyncJobSchema })
-  @ApiErrors(409)
+  @ApiUuidParam()
+  @ApiErrors(403, 404, 409)
   async cancel(@CurrentCompany() companyId: string, @UuidParam() id: string) {
     return toJobView(await this.jobs.cancel(companyId, id));
   }

@@ -1,6 +1,9 @@
 import type { QueryRunner } from 'typeorm';
 
-/** A directory user as the roster stores it: email trimmed and lower-cased. */
+/**
+ * A directory user as a pull sync stores it: email trimmed and lower-cased (a directory's
+ * endpoints disagree on case, e.g. Entra's mail and UPN, so a sync keys on one spelling).
+ */
 export interface RosterUser {
   email: string;
   externalId: string | null;
@@ -125,7 +128,7 @@ written AS (
   SELECT $1, $2, i.email, i.external_id, i.first_name, i.last_name, i.department, i.title,
          i.active, i.mfa_enabled, CASE WHEN NOT i.active THEN now() END
     FROM input i
-  ON CONFLICT (company_id, email) DO UPDATE SET
+  ON CONFLICT (company_id, lower(email)) WHERE email IS NOT NULL DO UPDATE SET
     source_connection_id = EXCLUDED.source_connection_id,
     external_id    = COALESCE(EXCLUDED.external_id, e.external_id),
     first_name     = COALESCE(EXCLUDED.first_name, e.first_name),
@@ -150,7 +153,8 @@ SELECT count(*) FILTER (WHERE created)::int AS created,
        count(*) FILTER (WHERE NOT created)::int AS updated
   FROM written`;
 
+// lower(): an employee first pushed over SCIM keeps the spelling its IdP sent.
 const MISSING = `
   SELECT e.id FROM employee e
    WHERE e.company_id = $1 AND e.source_connection_id = $2 AND e.active
-     AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.email = e.email)`;
+     AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.email = lower(e.email))`;

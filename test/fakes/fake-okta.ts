@@ -12,7 +12,7 @@ export interface OktaUserJson {
 /** What the next request gets instead of its page (consumed in order). */
 export type Fault =
   | { status: 429; reset?: 'now' | number }
-  | { status: 500 | 503 }
+  | { status: 500 | 503; retryAfter?: number }
   | { status: 200; rawBody: string }
   | { status: 401 };
 
@@ -116,9 +116,7 @@ export class FakeOkta {
     for (let i = after; i < end; i++) page.push(this.user(i));
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      'x-rate-limit-limit': '600',
-      'x-rate-limit-remaining': '599',
-      'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 60),
+      ...rateLimitHeaders(),
     };
     if (end < this.count()) {
       headers.link =
@@ -139,6 +137,7 @@ export class FakeOkta {
       return true;
     }
     if (fault.status === 500 || fault.status === 503) {
+      if (fault.retryAfter !== undefined) res.setHeader('retry-after', String(fault.retryAfter));
       this.error(res, fault.status, 'E0000009', 'Internal Server Error');
       return true;
     }
@@ -153,11 +152,24 @@ export class FakeOkta {
     return false;
   }
 
+  /** Okta sends its rate-limit headers on every answer, errors included. */
   private error(res: ServerResponse, status: number, code: string, summary: string): void {
+    for (const [name, value] of Object.entries(rateLimitHeaders())) {
+      if (!res.hasHeader(name)) res.setHeader(name, value);
+    }
     res
       .writeHead(status, { 'content-type': 'application/json' })
       .end(JSON.stringify({ errorCode: code, errorSummary: summary, errorCauses: [] }));
   }
+}
+
+/** A window of 600 requests a minute with most of it left. */
+function rateLimitHeaders(): Record<string, string> {
+  return {
+    'x-rate-limit-limit': '600',
+    'x-rate-limit-remaining': '599',
+    'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 60),
+  };
 }
 
 /** A typical Okta user; `overrides` merge into the profile. */

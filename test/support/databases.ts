@@ -25,8 +25,8 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   const adminUrl = process.env.TEST_ADMIN_URL;
   const template = process.env.TEST_TEMPLATE_DB;
   if (!adminUrl || !template) throw new Error('run the tests with npm test (global setup)');
-  // Named after this run's template, so a run's teardown drops only its own databases (other
-  // runs may share the server).
+  // Named after the run's template, so the run's teardown drops its own databases only (the
+  // Postgres server may be shared with other runs).
   const name = `${template}_${randomBytes(6).toString('hex')}`;
   const from = options.empty ? '' : ` TEMPLATE ${template}`;
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}${from}`));

@@ -21,7 +21,7 @@ export default async function globalSetup() {
     server = await startEmbeddedPostgres(dataDir, () => {});
     adminUrl = server.adminUrl;
   }
-  const templateDb = `ds_spec_${process.pid}`;
+  const templateDb = `ds_test_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

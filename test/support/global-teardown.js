@@ -7,8 +7,8 @@ export default async function globalTeardown() {
   const admin = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
   await admin.connect();
   try {
-    // Spec databases drop themselves; this catches those of a spec that crashed, and this
-    // run's template. Only this run's: other runs may share the server.
+    // Spec databases drop themselves; this catches those of a spec that crashed. Only this
+    // run's (the template and its clones): other runs may share the server.
     const { rows } = await admin.query(
       `SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $1 || '_')`,
       [state.templateDb],

@@ -83,3 +83,36 @@ export type Resource = Record<string, unknown> & {
 };
 
 export const resource = (res: Response) => res.body as Resource;
+
+export interface ListBody {
+  schemas: string[];
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  Resources: Resource[];
+}
+
+/** An employee as `GET /api/employees` lists it. */
+export interface EmployeeView {
+  id: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  title: string | null;
+  department: string | null;
+  active: boolean;
+  connectionId: string | null;
+  externalId: string | null;
+  deactivatedAt: string | null;
+}
+
+/** A page of the company's roster, through the employee API. */
+export async function rosterPage(t: TestApp, s: ScimSetup, query: Record<string, string>) {
+  const res = await t
+    .http()
+    .get('/api/employees')
+    .query(query)
+    .set(bearer(s.company.adminKey))
+    .expect(200);
+  return res.body as { items: EmployeeView[]; nextCursor: string | null };
+}

@@ -4,7 +4,9 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { parseConfig } from '../../src/config/config.schema.js';
+import type { RootLogger } from '../../src/logging/logger.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
+import { contractOf, contractViolations, recordAnswers } from './openapi-contract.js';
 
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 export const PLATFORM_TOKEN = 'test-platform-admin-token';
@@ -18,11 +20,13 @@ export interface TestApp {
 
 /**
  * The real AppModule on a fresh database of its own (or on `shared`, another app's, to run
- * two instances side by side); `env` overrides the test defaults.
+ * two instances side by side); `env` overrides the test defaults; logs go to `log` (none
+ * without it).
  */
 export async function startTestApp(
   env: Record<string, string> = {},
   shared?: TestDatabase,
+  log?: RootLogger,
 ): Promise<TestApp> {
   const db = shared ?? (await createTestDatabase());
   const config = parseConfig({
@@ -34,16 +38,23 @@ export async function startTestApp(
     ROLE: 'api',
     ...env,
   });
-  const app = await createApp(config, db.url, { logger: false });
+  const app = await createApp(config, db.url, log ? { log } : { logger: false });
   await app.init();
   const server = app.getHttpServer() as Server;
+  // Every answer of every e2e test must be one the OpenAPI document declares.
+  const answers = recordAnswers(server);
   return {
     app,
     db,
     http: () => request(server),
     close: async () => {
+      const contract = contractOf(app);
       await app.close();
       if (!shared) await db.drop();
+      const violations = contractViolations(contract, answers);
+      if (violations.length) {
+        throw new Error(`answers the OpenAPI document does not declare:\n${violations.join('\n')}`);
+      }
     },
   };
 }

@@ -1,10 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { IsName } from '../../common/is-name.js';
+import { IsName, NAME_SCHEMA } from '../../common/is-name.js';
 import { API_KEY_ROLES, type ApiKeyRole } from '../api-key.entity.js';
 
 export class CreateApiKeyDto {
-  @ApiProperty()
+  @ApiProperty(NAME_SCHEMA)
   @IsName()
   name!: string;
 

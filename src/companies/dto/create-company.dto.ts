@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsName } from '../../common/is-name.js';
+import { IsName, NAME_SCHEMA } from '../../common/is-name.js';
 
 export class CreateCompanyDto {
-  @ApiProperty()
+  @ApiProperty(NAME_SCHEMA)
   @IsName()
   name!: string;
 }

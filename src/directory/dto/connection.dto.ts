@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateIf } from 'class-validator';
-import { IsName } from '../../common/is-name.js';
+import { IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { IsName, NAME_SCHEMA } from '../../common/is-name.js';
+import { IsOmittable } from '../../common/validation.js';
 import { CONNECTION_TYPES, type ConnectionType } from '../connection-types.js';
 import {
   AwsIdentityCenterConfig,
@@ -26,16 +27,14 @@ const PROVIDER_CONFIG_SCHEMAS = PROVIDER_CONFIG_MODELS.map((model) => ({
   $ref: getSchemaPath(model),
 }));
 
-/** May be left out, but not sent as null (unlike @IsOptional, which lets null through). */
-const IsOmittable = () => ValidateIf((_object, value) => value !== undefined);
-
-/** Fields a connection has whatever its type; `config` is validated per type by the service. */
+/** Fields a connection has whatever its type. */
 class ConnectionSettingsDto {
   /** null: no periodic sync. */
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     nullable: true,
     minimum: 5,
+    maximum: YEAR_IN_MINUTES,
     description: 'null: no periodic sync',
   })
   @IsOptional()
@@ -44,22 +43,33 @@ class ConnectionSettingsDto {
   @Max(YEAR_IN_MINUTES)
   syncIntervalMinutes?: number | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 10 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10 })
   @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(10)
   maxAttempts?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 100 })
   @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(100)
   deprovisionThresholdPercent?: number;
+}
 
+export class CreateConnectionDto extends ConnectionSettingsDto {
+  @ApiProperty(NAME_SCHEMA)
+  @IsName()
+  name!: string;
+
+  @ApiProperty({ enum: CONNECTION_TYPES })
+  @IsIn(CONNECTION_TYPES, { message: `type must be one of ${CONNECTION_TYPES.join(', ')}` })
+  type!: ConnectionType;
+
+  /** Validated per type by the service. */
   @ApiPropertyOptional({
-    description: 'The provider config of the connection type (PATCH: merged into the stored one)',
+    description: 'The provider config of the connection type',
     oneOf: PROVIDER_CONFIG_SCHEMAS,
   })
   @IsOmittable()
@@ -67,19 +77,20 @@ class ConnectionSettingsDto {
   config?: Record<string, unknown>;
 }
 
-export class CreateConnectionDto extends ConnectionSettingsDto {
-  @ApiProperty()
-  @IsName()
-  name!: string;
-
-  @ApiProperty({ enum: CONNECTION_TYPES })
-  @IsIn(CONNECTION_TYPES, { message: `type must be one of ${CONNECTION_TYPES.join(', ')}` })
-  type!: ConnectionType;
-}
-
 /** The type of a connection cannot change; everything else can. */
 export class UpdateConnectionDto extends ConnectionSettingsDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      "Some fields of the connection type's config (as in creation), merged into the stored " +
+      'one; a secret sent back as "********" is kept',
+  })
+  @IsOmittable()
+  @IsObject()
+  config?: Record<string, unknown>;
+
+  @ApiPropertyOptional(NAME_SCHEMA)
   @IsOmittable()
   @IsName()
   name?: string;

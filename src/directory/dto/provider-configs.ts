@@ -20,13 +20,22 @@ import type { ConnectionType } from '../connection-types.js';
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
 const HTTP_URL_MESSAGE = '$property must be an https URL';
+const TENANT_ID = /^[A-Za-z0-9.-]{1,253}$/;
+const PRIVATE_KEY_PEM = /-----BEGIN PRIVATE KEY-----/;
+const CUSTOMER_ID = /^[A-Za-z0-9_]{1,64}$/;
+const LDAP_URL = /^ldaps?:\/\/[^\s/?#]+\/?$/;
+const LDAP_FILTER = /^\([\s\S]*\)$/;
+const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const IDENTITY_STORE_ID = /^d-[0-9a-f]{10}$/;
+const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 
 export class OktaConfig {
-  @ApiProperty()
+  @ApiProperty({ pattern: HTTP_URL.source })
   @Matches(HTTP_URL, { message: '$property must be an https URL such as https://acme.okta.com' })
   orgUrl!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 4096, minLength: 1 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
@@ -34,63 +43,63 @@ export class OktaConfig {
 }
 
 export class EntraIdConfig {
-  @ApiProperty()
+  @ApiProperty({ pattern: TENANT_ID.source })
   @IsString()
-  @Matches(/^[A-Za-z0-9.-]{1,253}$/, { message: '$property must be a tenant GUID or domain' })
+  @Matches(TENANT_ID, { message: '$property must be a tenant GUID or domain' })
   tenantId!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 200, minLength: 1 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   clientId!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 4096, minLength: 1 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
   clientSecret!: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: HTTP_URL.source })
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   authorityHost?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: HTTP_URL.source })
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   graphBaseUrl?: string;
 }
 
 export class GoogleWorkspaceConfig {
-  @ApiProperty()
+  @ApiProperty({ format: 'email' })
   @IsEmail({}, { message: '$property must be an email address' })
   serviceAccountEmail!: string;
 
-  @ApiProperty()
+  @ApiProperty({ pattern: PRIVATE_KEY_PEM.source, maxLength: 16384 })
   @IsString()
-  @Matches(/-----BEGIN PRIVATE KEY-----/, {
+  @Matches(PRIVATE_KEY_PEM, {
     message: '$property must be the PEM private key from the service account JSON key',
   })
   @MaxLength(16384)
   privateKey!: string;
 
-  @ApiProperty()
+  @ApiProperty({ format: 'email' })
   @IsEmail({}, { message: '$property must be an email address' })
   delegatedAdminEmail!: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: CUSTOMER_ID.source })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_]{1,64}$/, { message: '$property must be a customer id such as C01abc23' })
+  @Matches(CUSTOMER_ID, { message: '$property must be a customer id such as C01abc23' })
   customerId?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: HTTP_URL.source })
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   tokenUrl?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: HTTP_URL.source })
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   baseUrl?: string;
@@ -101,72 +110,72 @@ const LDAP_ATTRIBUTE_MESSAGE = '$property must be an LDAP attribute name';
 
 /** Which LDAP attribute holds each field; defaults suit both OpenLDAP and Active Directory. */
 export class LdapAttributes {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   email?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   firstName?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   lastName?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   department?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   title?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
   @IsOptional()
   @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
   externalId?: string;
 }
 
 export class LdapConfig {
-  @ApiProperty()
-  @Matches(/^ldaps?:\/\/[^\s/?#]+\/?$/, {
+  @ApiProperty({ pattern: LDAP_URL.source })
+  @Matches(LDAP_URL, {
     message: '$property must be an ldap:// or ldaps:// URL such as ldaps://ldap.acme.com:636',
   })
   url!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 1024, minLength: 1 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   bindDN!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 4096, minLength: 1 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
   bindPassword!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 1024, minLength: 1 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
   baseDN!: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: LDAP_FILTER.source, maxLength: 4096 })
   @IsOptional()
-  @Matches(/^\(.*\)$/s, { message: '$property must be an LDAP filter in parentheses' })
+  @Matches(LDAP_FILTER, { message: '$property must be an LDAP filter in parentheses' })
   @MaxLength(4096)
   userFilter?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: CERTIFICATE_PEM.source, maxLength: 65536 })
   @IsOptional()
   @IsString()
-  @Matches(/-----BEGIN CERTIFICATE-----/, { message: '$property must be a PEM certificate' })
+  @Matches(CERTIFICATE_PEM, { message: '$property must be a PEM certificate' })
   @MaxLength(65536)
   caCertificate?: string;
 
@@ -179,27 +188,27 @@ export class LdapConfig {
 }
 
 export class AwsIdentityCenterConfig {
-  @ApiProperty()
-  @Matches(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, {
+  @ApiProperty({ pattern: AWS_REGION.source })
+  @Matches(AWS_REGION, {
     message: '$property must be an AWS region such as eu-west-1',
   })
   region!: string;
 
-  @ApiProperty()
-  @Matches(/^d-[0-9a-f]{10}$/, { message: '$property must look like d-1234567890' })
+  @ApiProperty({ pattern: IDENTITY_STORE_ID.source })
+  @Matches(IDENTITY_STORE_ID, { message: '$property must look like d-1234567890' })
   identityStoreId!: string;
 
-  @ApiProperty()
-  @Matches(/^[A-Z0-9]{16,128}$/, { message: '$property must be an AWS access key id' })
+  @ApiProperty({ pattern: ACCESS_KEY_ID.source })
+  @Matches(ACCESS_KEY_ID, { message: '$property must be an AWS access key id' })
   accessKeyId!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 256, minLength: 1 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
   secretAccessKey!: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ pattern: HTTP_URL.source })
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   endpoint?: string;

@@ -227,7 +227,10 @@ export function classifyAwsError(error: unknown, config: AwsIdentityCenterConfig
 }
 
 function retryAfterMs(err: AwsErrorShape): number | undefined {
-  const fromHeader = rateLimitWaitMs({ 'retry-after': err.$response?.headers?.['retry-after'] });
+  const fromHeader = rateLimitWaitMs(
+    { 'retry-after': err.$response?.headers?.['retry-after'] },
+    false,
+  );
   if (fromHeader !== undefined) return fromHeader;
   return typeof err.RetryAfterSeconds === 'number' ? err.RetryAfterSeconds * 1000 : undefined;
 }

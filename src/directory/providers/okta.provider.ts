@@ -63,8 +63,7 @@ export class OktaProvider implements DirectoryProvider {
     headers: Record<string, string | string[] | undefined>,
     signal: AbortSignal,
   ): Promise<void> {
-    if (String(headers['x-rate-limit-remaining']) !== '0') return;
-    const waitMs = rateLimitWaitMs({ 'x-rate-limit-reset': headers['x-rate-limit-reset'] });
+    const waitMs = rateLimitWaitMs(headers, false);
     if (waitMs) await sleep(Math.min(waitMs, this.maxRateLimitWaitMs), undefined, { signal });
   }
 }

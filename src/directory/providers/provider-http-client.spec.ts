@@ -28,12 +28,26 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 
 describe('rateLimitWaitMs', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
-  it('reads Retry-After seconds and dates, and Okta reset times', () => {
-    expect(rateLimitWaitMs({ 'retry-after': '7' }, now)).toBe(7000);
-    expect(rateLimitWaitMs({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }, now)).toBe(30_000);
-    expect(rateLimitWaitMs({ 'x-rate-limit-reset': String(now / 1000 + 12) }, now)).toBe(12_000);
-    expect(rateLimitWaitMs({ 'x-rate-limit-reset': String(now / 1000 - 5) }, now)).toBe(0);
-    expect(rateLimitWaitMs({}, now)).toBeUndefined();
+  it('reads Retry-After seconds and dates, and Okta reset times when throttled', () => {
+    expect(rateLimitWaitMs({ 'retry-after': '7' }, true, now)).toBe(7000);
+    expect(rateLimitWaitMs({ 'retry-after': '7' }, false, now)).toBe(7000);
+    expect(rateLimitWaitMs({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }, true, now)).toBe(
+      30_000,
+    );
+    const reset = (seconds: number) => ({ 'x-rate-limit-reset': String(now / 1000 + seconds) });
+    expect(rateLimitWaitMs(reset(12), true, now)).toBe(12_000);
+    expect(rateLimitWaitMs(reset(-5), true, now)).toBe(0);
+    expect(rateLimitWaitMs({}, true, now)).toBeUndefined();
+  });
+
+  it('ignores the reset of a window that is not used up unless throttled', () => {
+    const headers = (remaining: string) => ({
+      'x-rate-limit-remaining': remaining,
+      'x-rate-limit-reset': String(now / 1000 + 60),
+    });
+    expect(rateLimitWaitMs(headers('599'), false, now)).toBeUndefined();
+    expect(rateLimitWaitMs(headers('0'), false, now)).toBe(60_000);
+    expect(rateLimitWaitMs(headers('599'), true, now)).toBe(60_000);
   });
 });
 
@@ -46,6 +60,19 @@ describe('the SSRF guard', () => {
       const error = await failure(client.json(url, init(new URL(url).origin)));
       expect(error.kind).toBe('config');
       expect(error.message).toMatch(/DIRECTORY_ALLOW_PRIVATE_NETWORKS/);
+    }
+  });
+
+  it('refuses link-local and metadata addresses even when private networks are allowed', async () => {
+    const permissive = new ProviderHttpClient({ ...options, allowPrivateNetworks: true });
+    try {
+      for (const url of ['https://169.254.169.254/latest', 'http://[fd00:ec2::254]/x']) {
+        const error = await failure(permissive.json(url, init(new URL(url).origin)));
+        expect(error.kind).toBe('config');
+        expect(error.message).toMatch(/link-local or cloud metadata address/);
+      }
+    } finally {
+      await permissive.onApplicationShutdown();
     }
   });
 

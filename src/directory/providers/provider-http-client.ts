@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { isPrivateAddress, providerUrlProblem } from '../network-policy.js';
+import { addressRefusal, classifyAddress, providerUrlProblem } from '../network-policy.js';
 import { ProviderError } from './directory-provider.js';
 
 export interface ProviderHttpOptions {
@@ -146,20 +146,20 @@ export class ProviderHttpClient {
       return retry(new ProviderError('transient', `${init.provider} response was cut off`));
     }
     if (status === 429) {
-      const waitMs = rateLimitWaitMs(headers);
+      const waitMs = rateLimitWaitMs(headers, true);
       const when = waitMs === undefined ? '' : `; it resets in ${Math.ceil(waitMs / 1000)} s`;
       const message = `${init.provider} rate limit reached (429)${when}`;
       return retry(new ProviderError('transient', message, waitMs), waitMs);
     }
     if (status >= 500) {
-      const waitMs = rateLimitWaitMs(headers);
+      const waitMs = rateLimitWaitMs(headers, false);
       const message = `${init.provider} answered ${status}${detailOf(text)}`;
       return retry(new ProviderError('transient', message, waitMs), waitMs);
     }
     if (status >= 400 && init.classifyError) {
       const error = init.classifyError(status, parseJson(text));
       if (error?.kind === 'transient') {
-        const waitMs = error.retryAfterMs ?? rateLimitWaitMs(headers);
+        const waitMs = error.retryAfterMs ?? rateLimitWaitMs(headers, true);
         return retry(error, waitMs);
       }
       if (error) throw error;
@@ -207,11 +207,15 @@ const retry = (error: ProviderError, waitMs?: number): Outcome => ({
 });
 
 /**
- * How long a throttled provider asks us to wait: `Retry-After` (seconds or an HTTP date) or
- * Okta's `X-Rate-Limit-Reset` (epoch seconds of the window's end).
+ * How long a provider asks us to wait before the next request: `Retry-After` (seconds or an
+ * HTTP date) whenever it is sent; Okta's `X-Rate-Limit-Reset` (epoch seconds of the window's
+ * end) only when we were `throttled` (a 429) or the window is used up. Okta sends its
+ * rate-limit headers on every answer, so a 500 with requests left in the window must not
+ * wait for the window's end: undefined means the usual backoff.
  */
 export function rateLimitWaitMs(
   headers: Record<string, string | string[] | undefined>,
+  throttled: boolean,
   now = Date.now(),
 ): number | undefined {
   const retryAfter = headerValue(headers['retry-after']);
@@ -220,8 +224,11 @@ export function rateLimitWaitMs(
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
+  const windowUsedUp = headerValue(headers['x-rate-limit-remaining']) === '0';
   const reset = headerValue(headers['x-rate-limit-reset']);
-  if (reset !== undefined && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
+  if ((throttled || windowUsedUp) && reset !== undefined && /^\d+$/.test(reset)) {
+    return Math.max(0, Number(reset) * 1000 - now);
+  }
   return undefined;
 }
 
@@ -266,22 +273,23 @@ function findProviderError(error: unknown): ProviderError | undefined {
 }
 
 /**
- * DNS lookup that refuses loopback/private/link-local answers: checked on the address we
- * actually connect to, so a hostname that resolves (or is rebound) to an internal address
- * is refused too.
+ * DNS lookup that applies the network policy to every answer: checked on the address we
+ * actually connect to, so a hostname that resolves (or is rebound) to an internal or
+ * metadata address is refused too.
  */
 export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
-      const internal = addresses.find((a) => isPrivateAddress(a.address));
-      if (internal && !allowPrivate) {
-        const refused = new ProviderError(
-          'config',
-          `${hostname} resolves to ${internal.address}, a loopback or private address ` +
-            '(allowed only with DIRECTORY_ALLOW_PRIVATE_NETWORKS=true)',
-        );
-        return callback(refused, '', 0);
+      for (const { address } of addresses) {
+        const refusal = addressRefusal(classifyAddress(address), allowPrivate);
+        if (refusal) {
+          const refused = new ProviderError(
+            'config',
+            `${hostname} resolves to ${address}, ${refusal}`,
+          );
+          return callback(refused, '', 0);
+        }
       }
       if (options.all) return (callback as unknown as AllCallback)(null, addresses);
       return callback(null, addresses[0].address, addresses[0].family);

@@ -1,15 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { CursorCodec, IsCursor, PageLimit } from '../../common/paging.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Pages are in email order ignoring case, people without an email last (by id): a cursor is
+ * the last row's lower-cased email (`''` for none) and id.
+ */
+export type EmployeeCursor = { email: string; id: string };
+export const EMPLOYEE_CURSOR = new CursorCodec<EmployeeCursor>({
+  email: () => true,
+  id: (id) => UUID.test(id),
+});
 
 export class ListEmployeesQuery {
   @ApiPropertyOptional({ type: Boolean })
@@ -21,34 +25,40 @@ export class ListEmployeesQuery {
   active?: boolean;
 
   /** Exact match, case-insensitive. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 320, description: 'Exact match, case-insensitive' })
   @IsOptional()
   @IsString()
   @MaxLength(320)
   email?: string;
+
+  /** Words that must each appear in the email, first name or last name (case-insensitive). */
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'Search: every word must appear in the email, first name or last name',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all', { message: 'connectionId must be a UUID' })
   connectionId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   /** Members of a SCIM group (a group pushed by a scim connection of the company). */
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Members of a SCIM group (a group pushed by a scim connection of the company)',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'groupId must be a UUID' })
   groupId?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer between 1 and 500' })
-  @Min(1, { message: 'limit must be an integer between 1 and 500' })
-  @Max(500, { message: 'limit must be an integer between 1 and 500' })
+  @PageLimit(500, 100)
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  cursor?: string;
+  @IsCursor(EMPLOYEE_CURSOR)
+  cursor?: EmployeeCursor;
 }

@@ -1,12 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsUUID, isUUID } from 'class-validator';
+import { CursorCodec, IsCursor, PageLimit } from '../../common/paging.js';
+import { IsOmittable } from '../../common/validation.js';
 import { JOB_STATUSES, type JobStatus } from '../../queue/job.js';
+
+/** Pages are newest first: a cursor is the last job shown. */
+export type SyncJobCursor = { id: string };
+export const SYNC_JOB_CURSOR = new CursorCodec<SyncJobCursor>({ id: (id) => isUUID(id) });
 
 export class TriggerSyncDto {
   /** Deactivate even beyond the connection's threshold, for this run only. */
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({
+    description: "Deactivate even beyond the connection's threshold, for this run only",
+  })
+  @IsOmittable()
   @IsBoolean({ message: 'allowMassDeprovision must be true or false' })
   allowMassDeprovision?: boolean;
 }
@@ -22,17 +29,10 @@ export class ListSyncJobsQuery {
   @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
   status?: JobStatus;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer between 1 and 200' })
-  @Min(1, { message: 'limit must be an integer between 1 and 200' })
-  @Max(200, { message: 'limit must be an integer between 1 and 200' })
+  @PageLimit(200, 50)
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsUUID('all', { message: 'cursor is invalid' })
-  cursor?: string;
+  @IsCursor(SYNC_JOB_CURSOR)
+  cursor?: SyncJobCursor;
 }

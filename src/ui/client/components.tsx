@@ -1,0 +1,92 @@
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import type { ApiError } from './api.js';
+import { exactTime, fromNow } from './format.js';
+import { asApiError } from './use-api.js';
+
+/** A status word with a colour that never carries the meaning alone (the word is there). */
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge badge-${status.toLowerCase()}`}>{status}</span>;
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="muted" role="status" aria-busy="true">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorMessage({ error }: { error: ApiError | string }) {
+  const message = typeof error === 'string' ? error : error.message;
+  return (
+    <p class="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+/** A time as "3 minutes ago", the exact time on hover and for screen readers' users. */
+export function Time({ iso, empty = '—' }: { iso: string | null; empty?: string }) {
+  if (!iso) return <span class="muted">{empty}</span>;
+  return (
+    <time dateTime={iso} title={exactTime(iso)}>
+      {fromNow(iso)}
+    </time>
+  );
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="page-header">
+      <h1>{title}</h1>
+      {children ? <div class="actions">{children}</div> : null}
+    </div>
+  );
+}
+
+export interface Action {
+  busy: boolean;
+  error: ApiError | undefined;
+  run: () => void;
+}
+
+/** A button's API call: busy while it runs (the button is disabled), its error kept to show. */
+export function useAction(work: () => Promise<unknown>): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const run = () => {
+    setBusy(true);
+    setError(undefined);
+    work().then(
+      () => setBusy(false),
+      (failure: unknown) => {
+        setError(asApiError(failure));
+        setBusy(false);
+      },
+    );
+  };
+  return { busy, error, run };
+}
+
+export function ActionButton({
+  action,
+  label,
+  busyLabel,
+  kind = 'secondary',
+}: {
+  action: Action;
+  label: string;
+  busyLabel: string;
+  kind?: 'primary' | 'secondary' | 'danger';
+}) {
+  return (
+    <button type="button" class={`button ${kind}`} disabled={action.busy} onClick={action.run}>
+      {action.busy ? busyLabel : label}
+    </button>
+  );
+}

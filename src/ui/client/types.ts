@@ -1,0 +1,94 @@
+/**
+ * The API's answers as JSON (times are ISO strings), as documented in the README and at
+ * /docs: what any client of the API sees. Types of the server that are plain (no decorators,
+ * no server-only imports) are shared instead of restated.
+ */
+import type { ConnectionType } from '../../directory/connection-types.js';
+import type { SyncStats } from '../../sync/sync-stats.js';
+
+export type { ConnectionType, SyncStats };
+export type Role = 'admin' | 'viewer';
+
+export interface Me {
+  companyId: string;
+  companyName: string;
+  keyId: string;
+  keyName: string;
+  role: Role;
+}
+
+export interface Connection {
+  id: string;
+  name: string;
+  type: ConnectionType;
+  status: 'PENDING' | 'ACTIVE' | 'ERROR';
+  config: Record<string, unknown>;
+  syncIntervalMinutes: number | null;
+  maxAttempts: number;
+  deprovisionThresholdPercent: number;
+  lastSyncAt: string | null;
+  lastSyncCount: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  scimBaseUrl?: string;
+  /** scim connections, in the answer to their creation only. */
+  scimToken?: string;
+}
+
+export type JobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface Job {
+  id: string;
+  connectionId: string | null;
+  status: JobStatus;
+  trigger: 'manual' | 'schedule' | 'retry';
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  runAfter: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  cancelRequested: boolean;
+  allowMassDeprovision: boolean;
+  stats: SyncStats | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EnqueuedJob {
+  jobId: string;
+  status: JobStatus;
+  deduplicated: boolean;
+}
+
+export interface Employee {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  department: string | null;
+  title: string | null;
+  active: boolean;
+  mfaEnabled: boolean | null;
+  connectionId: string | null;
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deactivatedAt: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface List<T> {
+  items: T[];
+}
+
+export interface ConnectionTest {
+  ok: boolean;
+  userCount?: number;
+  error?: string;
+}

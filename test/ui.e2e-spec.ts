@@ -1,0 +1,411 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { PROVIDER_CONFIGS } from '../src/directory/dto/provider-configs.js';
+import { CONNECTION_TYPES } from '../src/directory/connection-types.js';
+import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
+import { CONFIG_FIELDS } from '../src/ui/client/connection-forms.js';
+import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
+import {
+  browserAvailable,
+  launchBrowser,
+  watchedContext,
+  type WatchedContext,
+} from './support/browser.js';
+import {
+  bearer,
+  createCompany,
+  createKey,
+  startTestApp,
+  type TestApp,
+  type TestCompany,
+} from './support/test-app.js';
+
+/**
+ * The dashboard at /ui, in a real browser (Debian's chromium driven by playwright-core)
+ * against the real service and database and a fake Okta. Every step waits for a state of
+ * the page, never for time. UI_SCREENSHOTS=1 also saves each page under docs/screenshots/.
+ */
+
+const SCREENSHOTS = process.env.UI_SCREENSHOTS ? 'docs/screenshots' : undefined;
+
+let t: TestApp;
+let okta: FakeOkta;
+let acme: TestCompany;
+let viewerKey: string;
+let origin: string;
+
+beforeAll(async () => {
+  okta = new FakeOkta({
+    token: 'any',
+    users: [
+      oktaUser(1, { profile: { firstName: 'Ada', lastName: 'Lovelace', department: 'Research' } }),
+      oktaUser(2, { profile: { firstName: 'Grace', lastName: 'Hopper', department: 'Compilers' } }),
+      oktaUser(3, { profile: { firstName: 'Alan', lastName: 'Turing' }, status: 'SUSPENDED' }),
+    ],
+  });
+  await okta.start();
+  t = await startTestApp({
+    DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
+    PROVIDER_MAX_RETRIES: '0',
+    SYNC_TRIGGER_RATE_LIMIT: '0',
+  });
+  await t.app.listen(0, '127.0.0.1');
+  origin = `http://127.0.0.1:${((t.app.getHttpServer() as Server).address() as AddressInfo).port}`;
+  acme = await createCompany(t, 'Acme');
+  viewerKey = (await createKey(t, acme.adminKey, 'viewer')).key;
+});
+afterAll(async () => {
+  await okta.stop();
+  await t.close();
+});
+
+describe('/ui is served by the service', () => {
+  it('without a key, with a self-only Content-Security-Policy', async () => {
+    const page = await t.http().get('/ui').expect(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain('<script type="module" src="/ui/app.js">');
+    const csp = page.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).not.toMatch(/unsafe|https?:|\*/);
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+
+    const script = await t.http().get('/ui/app.js').expect(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.headers['content-security-policy']).toBe(csp);
+    await t
+      .http()
+      .get('/ui/app.css')
+      .expect(200)
+      .expect('content-type', /text\/css/);
+    // Nothing in the bundle loads from elsewhere (no CDN, no web fonts).
+    expect(script.text).not.toMatch(/https:\/\/(cdn|unpkg|fonts)\./);
+  });
+
+  it('answers 404 for a file it does not have, and revalidates with the ETag', async () => {
+    const missing = await t.http().get('/ui/secrets.json').expect(404);
+    expect((missing.body as { message: string }).message).toContain('no such dashboard file');
+    await t.http().get('/ui/..%2Fpackage.json').expect(404);
+    const first = await t.http().get('/ui/app.css').expect(200);
+    await t.http().get('/ui/app.css').set('If-None-Match', first.headers.etag).expect(304);
+  });
+});
+
+describe('the connection forms', () => {
+  it('have exactly the fields, required fields and secrets of each type’s config', async () => {
+    const doc = (await t.http().get('/docs/json').expect(200)).body as {
+      components: { schemas: Record<string, { properties?: object; required?: string[] }> };
+    };
+    const schemaNames: Record<string, string> = {
+      okta: 'OktaConfig',
+      'entra-id': 'EntraIdConfig',
+      'google-workspace': 'GoogleWorkspaceConfig',
+      ldap: 'LdapConfig',
+      'aws-identity-center': 'AwsIdentityCenterConfig',
+      scim: 'ScimConfig',
+    };
+    for (const type of CONNECTION_TYPES) {
+      const schema = doc.components.schemas[schemaNames[type]];
+      const fields = CONFIG_FIELDS[type];
+      const topLevel = [...new Set(fields.map((f) => f.key.split('.')[0]))].sort();
+      expect({ type, fields: topLevel }).toEqual({
+        type,
+        fields: Object.keys(schema.properties ?? {}).sort(),
+      });
+      expect({ type, required: fields.filter((f) => f.required).map((f) => f.key) }).toEqual({
+        type,
+        required: schema.required ?? [],
+      });
+      expect({ type, secrets: fields.filter((f) => f.secret).map((f) => f.key) }).toEqual({
+        type,
+        secrets: PROVIDER_CONFIGS[type].secrets,
+      });
+    }
+    const attributes = CONFIG_FIELDS.ldap.filter((f) => f.key.startsWith('attributes.'));
+    expect(attributes.map((f) => f.key.slice('attributes.'.length)).sort()).toEqual(
+      Object.keys(doc.components.schemas.LdapAttributes.properties ?? {}).sort(),
+    );
+  });
+});
+
+const describeInBrowser = browserAvailable() ? describe : describe.skip;
+
+describeInBrowser('the dashboard in a browser', () => {
+  let browser: Browser;
+  let watched: WatchedContext[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(() => browser?.close());
+  afterEach(async () => {
+    // Every page stayed on this origin, without a script error or a CSP violation.
+    const problems = watched.flatMap((w) => w.problems);
+    await Promise.all(watched.map((w) => w.context.close()));
+    watched = [];
+    expect(problems).toEqual([]);
+  });
+
+  async function open(viewport?: { width: number; height: number }): Promise<Page> {
+    const w = await watchedContext(browser, origin, viewport);
+    watched.push(w);
+    const page = await w.context.newPage();
+    await page.goto(`${origin}/ui`);
+    return page;
+  }
+
+  async function signIn(key: string, viewport?: { width: number; height: number }) {
+    const page = await open(viewport);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    return page;
+  }
+
+  async function screenshot(page: Page, name: string) {
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+  }
+
+  /** Waits until the table has exactly `count` rows (no more, and the last one there). */
+  async function rows(page: Page, count: number) {
+    await page.locator('tbody tr').nth(count).waitFor({ state: 'detached' });
+    await page
+      .locator('tbody tr')
+      .nth(count - 1)
+      .waitFor();
+  }
+
+  const jobStatus = (page: Page, status: string) =>
+    page.locator('.job-status .badge', { hasText: status }).waitFor();
+
+  /** Runs the queue (the test app has no worker loop) while the page watches. */
+  function runQueue(): Promise<void> {
+    return t.app.get(QueueWorker).drain();
+  }
+
+  /** Holds the fake Okta's pages until released, so RUNNING lasts until the page shows it. */
+  function holdOkta(): () => void {
+    let release!: () => void;
+    okta.hold = new Promise((resolve) => (release = resolve));
+    return () => {
+      okta.hold = undefined;
+      release();
+    };
+  }
+
+  it('a wrong key gets a clear message and no way in', async () => {
+    const page = await open();
+    await screenshot(page, 'sign-in');
+    await page.getByLabel('API key').fill('dsk_not-a-real-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('This API key is not valid');
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+  });
+
+  it('an admin creates an Okta connection, syncs it and watches the job live, then sees the people', async () => {
+    const page = await signIn(acme.adminKey);
+    expect(await page.locator('.company').textContent()).toBe('Acme');
+    await page.getByText('No connections yet').waitFor();
+
+    await page.getByRole('link', { name: 'New connection' }).click();
+    await page.getByLabel('Name').fill('Okta production');
+    await page.getByLabel('Sync every (minutes)').fill('60');
+    await page.getByLabel('Okta org URL').fill(okta.url);
+    await page.getByLabel('API token').fill('00a-okta-token');
+    await screenshot(page, 'connection-new');
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.getByRole('heading', { name: 'Okta production' }).waitFor();
+    // The token is stored, and never shown.
+    expect(await page.locator('.details').textContent()).toContain('set (hidden)');
+    expect(await page.content()).not.toContain('00a-okta-token');
+
+    const release = holdOkta();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await jobStatus(page, 'PENDING');
+    const url = page.url();
+    const ran = runQueue();
+    await jobStatus(page, 'RUNNING');
+    release();
+    await ran;
+    await jobStatus(page, 'SUCCEEDED');
+    expect(page.url()).toBe(url); // the same page, updated in place
+    expect(await page.locator('.stats').textContent()).toContain('fetched3');
+    await screenshot(page, 'job');
+
+    await page.getByRole('link', { name: 'Okta production' }).click();
+    await page.locator('.details .badge', { hasText: 'ACTIVE' }).waitFor();
+    await page.getByText('This job: 1 succeeded').waitFor();
+    await screenshot(page, 'connection');
+
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.getByRole('cell', { name: 'Okta' }).waitFor();
+    await screenshot(page, 'connections');
+
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByRole('cell', { name: 'user1@acme.example' }).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(3);
+    await screenshot(page, 'people');
+
+    await page.getByLabel('Search').fill('grace hop');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await rows(page, 1);
+    expect(await page.locator('tbody').textContent()).toContain('Grace Hopper');
+
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Status').selectOption('false');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await rows(page, 1);
+    expect(await page.locator('tbody').textContent()).toContain('Alan Turing');
+
+    await page.getByLabel('Search').fill('nobody-by-that-name');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('Nobody matches these filters.').waitFor();
+  });
+
+  it('a failed job is retried from its page', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Okta production' }).click();
+    okta.faults = [{ status: 401 }];
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await jobStatus(page, 'PENDING');
+    await runQueue();
+    await jobStatus(page, 'FAILED');
+    expect(await page.locator('.details').textContent()).toMatch(/Okta.*(token|credentials)/i);
+    const failedUrl = page.url();
+
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForURL((url) => url.toString() !== failedUrl);
+    await jobStatus(page, 'PENDING');
+    expect(await page.locator('.details').textContent()).toContain('retry');
+    await runQueue();
+    await jobStatus(page, 'SUCCEEDED');
+  });
+
+  it('a waiting job is cancelled from its page', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Okta production' }).click();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await jobStatus(page, 'PENDING');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await jobStatus(page, 'CANCELLED');
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    // A cancelled job may run again.
+    await page.getByRole('button', { name: 'Retry' }).waitFor();
+  });
+
+  it('edits a connection without ever showing its secret, and the kept secret still works', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Okta production' }).click();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    const token = page.getByLabel('API token');
+    await token.waitFor();
+    expect(await token.inputValue()).toBe('');
+    await page.getByLabel('Name').fill('Okta (prod)');
+    await page.getByLabel('Sync every (minutes)').fill('30');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Okta (prod)' }).waitFor();
+    expect(await page.locator('.details').textContent()).toContain('every 30 minutes');
+
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Connection works').waitFor();
+
+    // A bad value comes back from the API next to its field.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('Sync every (minutes)').fill('2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#syncIntervalMinutes-error').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Please check the fields marked below.',
+    );
+    expect(await page.getByLabel('Sync every (minutes)').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('a viewer key sees everything read-only: no buttons', async () => {
+    const page = await signIn(viewerKey);
+    expect(await page.locator('.role').textContent()).toBe('read-only');
+    await page.getByRole('link', { name: 'Okta (prod)' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Sync now' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'New connection' }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Okta (prod)' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    expect(await page.getByRole('link', { name: 'Edit' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Sync now|Test connection/ }).count()).toBe(0);
+
+    await page.getByRole('link', { name: /Job FAILED/ }).click();
+    await jobStatus(page, 'FAILED');
+    expect(await page.getByRole('button', { name: /Retry|Cancel/ }).count()).toBe(0);
+  });
+
+  it('another company’s key sees none of Acme’s connections, jobs or people', async () => {
+    const acmeJobs = await t.http().get('/api/sync-jobs?limit=1').set(bearer(acme.adminKey));
+    const acmeJob = (acmeJobs.body as { items: { id: string }[] }).items[0].id;
+    const globex = await createCompany(t, 'Globex');
+    const page = await signIn(globex.adminKey);
+    expect(await page.locator('.company').textContent()).toBe('Globex');
+    await page.getByText('No connections yet').waitFor();
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByText('Nobody yet').waitFor();
+    await page.goto(`${origin}/ui#/jobs/${acmeJob}`);
+    expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
+  });
+
+  it('a key revoked while signed in sends the person back to sign in, saying why', async () => {
+    const key = await createKey(t, acme.adminKey, 'viewer');
+    const page = await signIn(key.key);
+    await t.http().delete(`/api/api-keys/${key.id}`).set(bearer(acme.adminKey)).expect(204);
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByText('Your API key stopped working').waitFor();
+    await page.getByLabel('API key').waitFor();
+  });
+
+  it('signs out, and works by keyboard alone', async () => {
+    const page = await open();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('api-key');
+    await page.keyboard.type(acme.adminKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(1);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+  });
+
+  it('fits a 390 px wide phone without sideways scrolling', async () => {
+    const phone = { width: 390, height: 844 };
+    const page = await signIn(acme.adminKey, phone);
+    await page.getByRole('link', { name: 'Okta (prod)' }).waitFor();
+    const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await screenshot(page, 'connections-phone');
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByText('user1@acme.example').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await screenshot(page, 'people-phone');
+  });
+
+  it('pages through the people with "Show more"', async () => {
+    okta.setUsers(Array.from({ length: 55 }, (_, i) => oktaUser(i + 1)));
+    const list = await t.http().get('/api/directory').set(bearer(acme.adminKey)).expect(200);
+    const id = (list.body as { items: { id: string }[] }).items[0].id;
+    await t.http().post(`/api/directory/${id}/sync`).set(bearer(acme.adminKey)).expect(202);
+    await runQueue();
+
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'People' }).click();
+    await rows(page, 50);
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await rows(page, 55);
+    expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
+  });
+});
