@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { generateToken } from '../auth/secret-token.js';
 import type { AppConfig } from '../config/config.schema.js';
+import { sqlRows } from '../database/sql.js';
 import { SyncJobService, type EnqueueResult } from '../sync-jobs/sync-job.service.js';
 import { TriggerRateLimit } from '../sync-jobs/trigger-rate-limit.js';
 import {
@@ -46,6 +47,11 @@ export interface SyncTarget {
   config: ProviderConfig;
   deprovisionThresholdPercent: number;
 }
+
+type SyncTargetRow = Pick<
+  DirectoryConnection,
+  'id' | 'companyId' | 'type' | 'configEncrypted' | 'deprovisionThresholdPercent'
+>;
 
 const DEFAULT_DEPROVISION_THRESHOLD_PERCENT = 20;
 const TEST_TIMEOUT_MS = 15_000;
@@ -154,18 +160,25 @@ export class DirectoryService {
     }
   }
 
-  /** What a sync run needs, for the job's own company only. */
+  /**
+   * What a sync run needs, for the job's own company only. Plain SQL: this is on every sync
+   * job's path, where the repository's query building cost more than the query (~15 % of a
+   * trivial job).
+   */
   async loadForSync(companyId: string, id: string): Promise<SyncTarget> {
-    return this.syncTarget(await this.find(companyId, id));
+    const [row] = await sqlRows<SyncTargetRow>(
+      this.connections.manager,
+      `SELECT id, company_id AS "companyId", type, config_encrypted AS "configEncrypted",
+              deprovision_threshold_percent AS "deprovisionThresholdPercent"
+         FROM directory_connection WHERE id = $1 AND company_id = $2`,
+      [id, companyId],
+    );
+    if (!row) throw notFound();
+    return this.syncTarget(row);
   }
 
   /** A connection row (already scoped to its company) as a sync run needs it. */
-  syncTarget(
-    row: Pick<
-      DirectoryConnection,
-      'id' | 'companyId' | 'type' | 'configEncrypted' | 'deprovisionThresholdPercent'
-    >,
-  ): SyncTarget {
+  private syncTarget(row: SyncTargetRow): SyncTarget {
     return {
       companyId: row.companyId,
       connectionId: row.id,
