@@ -524,6 +524,27 @@ describe('the jobs API', () => {
       lastError: 'the connection was deleted',
     });
   });
+
+  it('retries with the connection’s attempts as they are now', async () => {
+    const id = await createConnection('retried', { maxAttempts: 1 });
+    const failed = await triggered(id);
+    await settleOtherJobs(id);
+    okta.faults.push({ status: 401 });
+    await worker.drain();
+    expect(await job(failed)).toMatchObject({ status: 'FAILED', maxAttempts: 1 });
+    await t
+      .http()
+      .patch(`/api/directory/${id}`)
+      .set(bearer(acme.adminKey))
+      .send({ maxAttempts: 3 })
+      .expect(200);
+    const res = await t
+      .http()
+      .post(`/api/sync-jobs/${failed}/retry`)
+      .set(bearer(acme.adminKey))
+      .expect(202);
+    expect(await job((res.body as { jobId: string }).jobId)).toMatchObject({ maxAttempts: 3 });
+  });
 });
 
 describe('several workers on one queue', () => {

@@ -1,5 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { sqlRows } from '../database/sql.js';
 import type { JobStatus, JobTrigger } from '../queue/job.js';
 import { JobQueue, type EnqueueResult as QueueEnqueueResult } from '../queue/job-queue.js';
 import { SYNC_KIND, type SyncJob, type SyncJobPayload, type SyncStats } from './sync-job.types.js';
@@ -19,7 +21,10 @@ export interface ConnectionRef {
  */
 @Injectable()
 export class SyncJobService {
-  constructor(private readonly queue: JobQueue) {}
+  constructor(
+    private readonly queue: JobQueue,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   /**
    * A manual (or retry) trigger: a waiting job is returned as it is (`deduplicated`, and asked
@@ -89,8 +94,8 @@ export class SyncJobService {
   }
 
   /**
-   * A FAILED or CANCELLED job is retried as a new job (trigger `retry`), with its attempts
-   * and its permission to skip the guard.
+   * A FAILED or CANCELLED job is retried as a new job (trigger `retry`), with its permission
+   * to skip the guard and its connection's attempts as they are now.
    */
   async retry(companyId: string, id: string): Promise<EnqueueResult> {
     const job = await this.get(companyId, id);
@@ -99,11 +104,17 @@ export class SyncJobService {
         `only FAILED or CANCELLED jobs can be retried (this one is ${job.status})`,
       );
     }
-    if (job.dedupeKey === null) {
-      throw new ConflictException('the connection of this job was deleted');
-    }
+    // A deleted connection detached its jobs (no dedupe key).
+    const [connection] = job.dedupeKey
+      ? await sqlRows<{ max_attempts: number }>(
+          this.dataSource,
+          `SELECT max_attempts FROM directory_connection WHERE id = $1 AND company_id = $2`,
+          [job.dedupeKey, companyId],
+        )
+      : [];
+    if (!connection) throw new ConflictException('the connection of this job was deleted');
     return this.enqueue(
-      { id: job.dedupeKey, companyId, maxAttempts: job.maxAttempts },
+      { id: job.dedupeKey!, companyId, maxAttempts: connection.max_attempts },
       'retry',
       job.payload,
     );
