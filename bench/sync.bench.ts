@@ -2,17 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { AppModule } from '../src/app.module.js';
 import { CompaniesService } from '../src/companies/companies.service.js';
 import { parseConfig } from '../src/config/config.schema.js';
 import { DirectoryService } from '../src/directory/directory.service.js';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { runMigrations } from '../src/database/migrate.js';
 import { SyncService } from '../src/sync/sync.service.js';
+import { benchServer } from './bench-server.js';
 
 /**
  * npm run bench:sync [-- N]: N users (default 100,000; 200 a page) from a fake Okta in its
@@ -27,21 +22,8 @@ const okta = spawn(process.execPath, ['dist/test/fakes/fake-okta-process.js', St
 const [firstLine] = (await once(okta.stdout, 'data')) as [Buffer];
 const oktaUrl = firstLine.toString().trim();
 
-let dataDir: string | undefined;
-let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = await mkdtemp(join(tmpdir(), 'directory-sync-bench-'));
-  server = await startEmbeddedPostgres(dataDir, () => {});
-  adminUrl = server.adminUrl;
-}
-const dbName = `ds_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-await runMigrations(url.toString());
+const server = await benchServer();
+const database = await server.createDatabase();
 
 const config = parseConfig({
   ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
@@ -49,7 +31,7 @@ const config = parseConfig({
   LOG_LEVEL: 'error',
   ROLE: 'api',
 });
-const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url.toString()), {
+const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, database.url), {
   logger: ['error'],
 });
 try {
@@ -73,9 +55,7 @@ try {
   }
 } finally {
   await app.close();
-  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
   okta.kill('SIGTERM');
-  await server?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await server.stop();
 }

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { createApp } from '../src/app.factory.js';
 import { parseConfig } from '../src/config/config.schema.js';
 import { createRootLogger } from '../src/logging/logger.js';
-import { SyncWorker } from '../src/scheduler/sync-worker.service.js';
+import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import { createTestDatabase } from './support/databases.js';
 import { freePort } from '../src/common/free-port.js';
@@ -207,7 +207,7 @@ describe('metrics and logs of a sync', () => {
       .set('X-Request-Id', 'req-ops-test-1')
       .expect(202);
     const jobId = (triggered.body as { jobId: string }).jobId;
-    await t.app.get(SyncWorker).drain();
+    await t.app.get(QueueWorker).drain();
 
     // A failing run too: Okta refuses the token (auth, not retried).
     okta.faults.push({ status: 401 });
@@ -216,7 +216,7 @@ describe('metrics and logs of a sync', () => {
       .post(`/api/directory/${connectionId}/sync`)
       .set(bearer(acme.adminKey))
       .expect(202);
-    await t.app.get(SyncWorker).drain();
+    await t.app.get(QueueWorker).drain();
 
     const res = await t.http().get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);

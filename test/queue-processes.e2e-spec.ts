@@ -9,7 +9,7 @@ import { freePort } from '../src/common/free-port.js';
 import { ifLockAvailable } from '../src/database/advisory-lock.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { runMigrations } from '../src/database/migrate.js';
-import { SyncJobService } from '../src/sync-jobs/sync-job.service.js';
+import { JobQueue } from '../src/queue/job-queue.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import { eventually, startServiceProcess, type ServiceProcess } from './support/service-process.js';
 import {
@@ -72,9 +72,7 @@ async function jobRow(id: string) {
     locked_by: string | null;
     created_at: Date;
     started_at: Date | null;
-  }>(`SELECT status, attempts, locked_by, created_at, started_at FROM sync_job WHERE id = $1`, [
-    id,
-  ]);
+  }>(`SELECT status, attempts, locked_by, created_at, started_at FROM job WHERE id = $1`, [id]);
   return row;
 }
 
@@ -112,7 +110,7 @@ describe('graceful shutdown', () => {
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     expect(await jobRow(jobId)).toMatchObject({ status: 'PENDING', attempts: 0, locked_by: null });
-    await t.db.query(`UPDATE sync_job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
+    await t.db.query(`UPDATE job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
   });
 
   it('lets a sync finish within the grace period, and exits 0', async () => {
@@ -173,8 +171,8 @@ describe('three workers, one of them killed now and then', () => {
 
     const open = async () => {
       const [{ n }] = await t.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM sync_job
-          WHERE connection_id = ANY($1) AND status IN ('PENDING', 'RUNNING')`,
+        `SELECT count(*)::int AS n FROM job
+          WHERE dedupe_key = ANY($1) AND status IN ('PENDING', 'RUNNING')`,
         [connections],
       );
       return n;
@@ -194,7 +192,7 @@ describe('three workers, one of them killed now and then', () => {
     expect(kills).toBe(4);
 
     const rows = await t.db.query<{ status: string; last_error: string | null }>(
-      `SELECT status, last_error FROM sync_job WHERE connection_id = ANY($1)`,
+      `SELECT status, last_error FROM job WHERE dedupe_key = ANY($1)`,
       [connections],
     );
     expect(rows).toHaveLength(300);
@@ -206,8 +204,8 @@ describe('three workers, one of them killed now and then', () => {
     );
     expect(notSucceeded.length).toBeLessThanOrEqual(4 * 4); // at most the killed workers' jobs
     const lastJobs = await t.db.query<{ status: string }>(
-      `SELECT DISTINCT ON (connection_id) status FROM sync_job
-        WHERE connection_id = ANY($1) ORDER BY connection_id, created_at DESC`,
+      `SELECT DISTINCT ON (dedupe_key) status FROM job
+        WHERE dedupe_key = ANY($1) ORDER BY dedupe_key, created_at DESC`,
       [connections],
     );
     expect(lastJobs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
@@ -229,9 +227,9 @@ describe('retention', () => {
     const b = await createConnection('history-b');
     const insert = (connection: string | null, status: string, finishedDaysAgo: number | null) =>
       t.db.query<{ id: string }>(
-        `INSERT INTO sync_job (connection_id, company_id, status, trigger, max_attempts,
-                               finished_at, created_at)
-         VALUES ($1, $2, $3, 'manual', 4, now() - $4 * interval '1 day',
+        `INSERT INTO job (kind, dedupe_key, company_id, status, trigger, max_attempts,
+                          finished_at, created_at)
+         VALUES ('sync', $1, $2, $3, 'manual', 4, now() - $4 * interval '1 day',
                  now() - coalesce($4, 0) * interval '1 day')
          RETURNING id`,
         [connection, acme.id, status, finishedDaysAgo],
@@ -247,7 +245,7 @@ describe('retention', () => {
     const other = new pg.Client({ connectionString: t.db.url });
     await other.connect();
     await other.query('SELECT pg_advisory_lock(7346213002)');
-    const jobs = t.app.get(SyncJobService);
+    const jobs = t.app.get(JobQueue);
     const swept = await ifLockAvailable(t.app.get(DataSource), 7_346_213_002, async () => {
       await jobs.deleteFinishedOlderThan(30);
     });
@@ -255,7 +253,7 @@ describe('retention', () => {
     await other.end();
 
     expect(await jobs.deleteFinishedOlderThan(30, 1)).toBe(3);
-    const left = await t.db.query<{ id: string }>(`SELECT id FROM sync_job WHERE id = ANY($1)`, [
+    const left = await t.db.query<{ id: string }>(`SELECT id FROM job WHERE id = ANY($1)`, [
       [oldA.id, olderA.id, recentA.id, onlyB.id, orphan.id, waiting.id],
     ]);
     expect(left.map((r) => r.id).sort()).toEqual([recentA.id, onlyB.id, waiting.id].sort());

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SyncWorker } from '../src/scheduler/sync-worker.service.js';
+import { JobQueue } from '../src/queue/job-queue.js';
+import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { SyncJobService } from '../src/sync-jobs/sync-job.service.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import { expectError } from './support/errors.js';
@@ -42,8 +43,9 @@ interface JobView {
 let t: TestApp;
 let okta: FakeOkta;
 let acme: TestCompany;
-let worker: SyncWorker;
+let worker: QueueWorker;
 let jobs: SyncJobService;
+let queue: JobQueue;
 
 const tokenFor = (name: string) => `token-${name}`;
 
@@ -87,8 +89,8 @@ async function triggered(connectionId: string, body: object = {}): Promise<strin
 /** Earlier tests' waiting jobs out of the way, for a test that claims by hand. */
 async function settleOtherJobs(connectionId: string): Promise<void> {
   await t.db.query(
-    `UPDATE sync_job SET status = 'CANCELLED', finished_at = now()
-      WHERE status = 'PENDING' AND connection_id <> $1`,
+    `UPDATE job SET status = 'CANCELLED', finished_at = now()
+      WHERE status = 'PENDING' AND dedupe_key <> $1`,
     [connectionId],
   );
 }
@@ -104,8 +106,9 @@ beforeAll(async () => {
   await okta.start();
   t = await startTestApp(QUEUE_ENV);
   acme = await createCompany(t, 'Acme');
-  worker = t.app.get(SyncWorker);
+  worker = t.app.get(QueueWorker);
   jobs = t.app.get(SyncJobService);
+  queue = t.app.get(JobQueue);
 });
 afterAll(async () => {
   await t.close();
@@ -149,7 +152,7 @@ describe('POST /api/directory/:id/sync', () => {
     expect(again.body).toEqual({ jobId: first, status: 'PENDING', deduplicated: true });
 
     await settleOtherJobs(id);
-    const [claimed] = await jobs.claim('test-worker', 1);
+    const [claimed] = await queue.claim('sync', 'test-worker', 1, 300);
     expect(claimed.id).toBe(first);
     const followUp = await trigger(id).expect(202);
     expect(followUp.body).toMatchObject({ status: 'PENDING', deduplicated: false });
@@ -160,17 +163,13 @@ describe('POST /api/directory/:id/sync', () => {
       deduplicated: true,
     });
     // the follow-up waits while its predecessor runs
-    expect(await jobs.claim('another-worker', 5)).toEqual([]);
-    await jobs.complete(first, 'test-worker', {
-      fetched: 0,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      deactivated: 0,
-      skipped: 0,
-    });
-    expect((await jobs.claim('another-worker', 5)).map((j) => j.id)).toEqual([followUpId]);
-    await jobs.release(followUpId, 'another-worker');
+    expect(await queue.claim('sync', 'another-worker', 5, 300)).toEqual([]);
+    const stats = { fetched: 0, created: 0, updated: 0, unchanged: 0, deactivated: 0, skipped: 0 };
+    await queue.complete('sync', 'test-worker', [{ id: first, result: stats }]);
+    expect((await queue.claim('sync', 'another-worker', 5, 300)).map((j) => j.id)).toEqual([
+      followUpId,
+    ]);
+    await queue.release(followUpId, 'another-worker');
   });
 
   it('creates exactly one job for 50 concurrent requests', async () => {
@@ -182,7 +181,7 @@ describe('POST /api/directory/:id/sync', () => {
     expect(answers.filter((a) => !(a.body as { deduplicated: boolean }).deduplicated)).toHaveLength(
       1,
     );
-    const rows = await t.db.query(`SELECT status FROM sync_job WHERE connection_id = $1`, [id]);
+    const rows = await t.db.query(`SELECT status FROM job WHERE dedupe_key = $1`, [id]);
     expect(rows).toEqual([{ status: 'PENDING' }]);
   });
 
@@ -205,7 +204,7 @@ describe('POST /api/directory/:id/sync', () => {
       .send({ name: 'push', type: 'scim' })
       .expect(201);
     expectError(await trigger((scim.body as { id: string }).id), 409);
-    const rows = await t.db.query(`SELECT 1 FROM sync_job WHERE connection_id = $1`, [id]);
+    const rows = await t.db.query(`SELECT 1 FROM job WHERE dedupe_key = $1`, [id]);
     expect(rows).toEqual([]);
   });
 });
@@ -284,7 +283,7 @@ describe('running jobs', () => {
     const waiting = await job(jobId);
     expect(waiting.status).toBe('PENDING');
     expect(Date.parse(waiting.runAfter)).toBeGreaterThanOrEqual(reset * 1000 - 1000);
-    await t.db.query(`UPDATE sync_job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
+    await t.db.query(`UPDATE job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
   });
 
   it('waits for the Retry-After of a 5xx before retrying', async () => {
@@ -297,7 +296,7 @@ describe('running jobs', () => {
     const waiting = await job(jobId);
     expect(waiting.status).toBe('PENDING');
     expect(Date.parse(waiting.runAfter)).toBeGreaterThanOrEqual(before + 119_000);
-    await t.db.query(`UPDATE sync_job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
+    await t.db.query(`UPDATE job SET status = 'CANCELLED' WHERE id = $1`, [jobId]);
   });
 
   it('fails the mass-deprovision guard at once, and runs when allowed', async () => {
@@ -321,13 +320,13 @@ describe('running jobs', () => {
     const id = await createConnection('orphan');
     const jobId = await triggered(id);
     await settleOtherJobs(id);
-    const [claimed] = await jobs.claim('worker-that-dies', 1);
+    const [claimed] = await queue.claim('sync', 'worker-that-dies', 1, 300);
     expect(claimed.id).toBe(jobId);
     await sleep(350); // the lease (300 ms) runs out: no heartbeat comes
     await worker.drain();
     const done = await job(jobId);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
-    const [row] = await t.db.query(`SELECT locked_by FROM sync_job WHERE id = $1`, [jobId]);
+    const [row] = await t.db.query(`SELECT locked_by FROM job WHERE id = $1`, [jobId]);
     expect(row.locked_by).toBeNull();
   });
 
@@ -355,18 +354,23 @@ describe('the scheduler', () => {
   it('enqueues a due connection once, however many instances ask at once', async () => {
     const id = await createConnection('hourly', { syncIntervalMinutes: 60 });
     await Promise.all(Array.from({ length: 5 }, () => jobs.enqueueDueSchedules()));
-    const rows = await t.db.query(
-      `SELECT id, trigger, status FROM sync_job WHERE connection_id = $1`,
-      [id],
-    );
+    const rows = await t.db.query(`SELECT id, trigger, status FROM job WHERE dedupe_key = $1`, [
+      id,
+    ]);
     expect(rows).toEqual([
       { id: expect.any(String) as unknown, trigger: 'schedule', status: 'PENDING' },
     ]);
 
     await worker.drain();
     expect(await jobs.enqueueDueSchedules()).toBe(0); // ran just now: not due
+    // An hour passes, for the job and for the connection's schedule.
     await t.db.query(
-      `UPDATE sync_job SET finished_at = now() - interval '61 minutes' WHERE connection_id = $1`,
+      `UPDATE job SET finished_at = now() - interval '61 minutes' WHERE dedupe_key = $1`,
+      [id],
+    );
+    await t.db.query(
+      `UPDATE job_schedule SET next_run_at = next_run_at - interval '61 minutes'
+        WHERE dedupe_key = $1`,
       [id],
     );
     expect(await jobs.enqueueDueSchedules()).toBe(1);
@@ -378,11 +382,30 @@ describe('the scheduler', () => {
     await settleOtherJobs(id);
     okta.faults.push({ status: 401 });
     await worker.drain();
-    const [last] = await t.db.query(`SELECT status FROM sync_job WHERE connection_id = $1`, [id]);
+    const [last] = await t.db.query(`SELECT status FROM job WHERE dedupe_key = $1`, [id]);
     expect(last.status).toBe('FAILED');
     await jobs.enqueueDueSchedules();
-    const rows = await t.db.query(`SELECT 1 FROM sync_job WHERE connection_id = $1`, [id]);
+    const rows = await t.db.query(`SELECT 1 FROM job WHERE dedupe_key = $1`, [id]);
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('a connection’s schedule', () => {
+  const schedule = async (id: string) =>
+    t.db.query(`SELECT every::text, max_attempts FROM job_schedule WHERE dedupe_key = $1`, [id]);
+
+  it('follows its interval: set on create, changed by PATCH, gone with the interval or the connection', async () => {
+    const id = await createConnection('scheduled', { syncIntervalMinutes: 30, maxAttempts: 2 });
+    expect(await schedule(id)).toEqual([{ every: '00:30:00', max_attempts: 2 }]);
+    const patch = (body: object) =>
+      t.http().patch(`/api/directory/${id}`).set(bearer(acme.adminKey)).send(body).expect(200);
+    await patch({ syncIntervalMinutes: 120, maxAttempts: 3 });
+    expect(await schedule(id)).toEqual([{ every: '02:00:00', max_attempts: 3 }]);
+    await patch({ syncIntervalMinutes: null });
+    expect(await schedule(id)).toEqual([]);
+    await patch({ syncIntervalMinutes: 15 });
+    await t.http().delete(`/api/directory/${id}`).set(bearer(acme.adminKey)).expect(204);
+    expect(await schedule(id)).toEqual([]);
   });
 });
 
@@ -409,7 +432,7 @@ describe('the jobs API', () => {
       all.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
-    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM sync_job`);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM job`);
     expect(all).toHaveLength(n as number);
     expect(new Set(all.map((j) => j.id)).size).toBe(all.length);
 
@@ -451,7 +474,7 @@ describe('the jobs API', () => {
 
   it('cancels a PENDING job at once, and refuses to cancel a finished one', async () => {
     const pending = await t.db.query<{ id: string }>(
-      `SELECT id FROM sync_job WHERE connection_id = $1 AND status = 'PENDING'`,
+      `SELECT id FROM job WHERE dedupe_key = $1 AND status = 'PENDING'`,
       [connectionId],
     );
     const res = await t
@@ -501,6 +524,27 @@ describe('the jobs API', () => {
       lastError: 'the connection was deleted',
     });
   });
+
+  it('retries with the connection’s attempts as they are now', async () => {
+    const id = await createConnection('retried', { maxAttempts: 1 });
+    const failed = await triggered(id);
+    await settleOtherJobs(id);
+    okta.faults.push({ status: 401 });
+    await worker.drain();
+    expect(await job(failed)).toMatchObject({ status: 'FAILED', maxAttempts: 1 });
+    await t
+      .http()
+      .patch(`/api/directory/${id}`)
+      .set(bearer(acme.adminKey))
+      .send({ maxAttempts: 3 })
+      .expect(200);
+    const res = await t
+      .http()
+      .post(`/api/sync-jobs/${failed}/retry`)
+      .set(bearer(acme.adminKey))
+      .expect(202);
+    expect(await job((res.body as { jobId: string }).jobId)).toMatchObject({ maxAttempts: 3 });
+  });
 });
 
 describe('several workers on one queue', () => {
@@ -524,18 +568,18 @@ describe('several workers on one queue', () => {
         const id = byToken.get(token);
         if (id) void enqueue(id);
       };
-      const workers = [worker, second.app.get(SyncWorker)];
+      const workers = [worker, second.app.get(QueueWorker)];
       for (;;) {
         await Promise.all(workers.map((w) => w.drain()));
         const [{ open }] = await t.db.query(
-          `SELECT count(*)::int AS open FROM sync_job
-            WHERE connection_id = ANY($1) AND status IN ('PENDING', 'RUNNING')`,
+          `SELECT count(*)::int AS open FROM job
+            WHERE dedupe_key = ANY($1) AND status IN ('PENDING', 'RUNNING')`,
           [connections],
         );
         if (open === 0 && created >= 200) break;
       }
       const rows = await t.db.query<{ status: string; attempts: number }>(
-        `SELECT status, attempts FROM sync_job WHERE connection_id = ANY($1)`,
+        `SELECT status, attempts FROM job WHERE dedupe_key = ANY($1)`,
         [connections],
       );
       expect(rows).toHaveLength(200);

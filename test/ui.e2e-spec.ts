@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { PROVIDER_CONFIGS } from '../src/directory/dto/provider-configs.js';
 import { CONNECTION_TYPES } from '../src/directory/connection-types.js';
-import { SyncWorker } from '../src/scheduler/sync-worker.service.js';
+import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { CONFIG_FIELDS } from '../src/ui/client/connection-forms.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import {
@@ -185,7 +185,7 @@ describeInBrowser('the dashboard in a browser', () => {
 
   /** Runs the queue (the test app has no worker loop) while the page watches. */
   function runQueue(): Promise<void> {
-    return t.app.get(SyncWorker).drain();
+    return t.app.get(QueueWorker).drain();
   }
 
   /** Holds the fake Okta's pages until released, so RUNNING lasts until the page shows it. */

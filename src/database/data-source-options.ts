@@ -5,13 +5,13 @@ import { SyncJobs1764450000000 } from '../../migrations/1764450000000-SyncJobs.j
 import { QueueNotifyRetention1764500000000 } from '../../migrations/1764500000000-QueueNotifyRetention.js';
 import { Scim1764550000000 } from '../../migrations/1764550000000-Scim.js';
 import { OptionalEmail1764620000000 } from '../../migrations/1764620000000-OptionalEmail.js';
+import { JobQueue1764650000000 } from '../../migrations/1764650000000-JobQueue.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
 import { Employee } from '../employees/employee.entity.js';
-import { SyncJob } from '../sync-jobs/sync-job.entity.js';
 
-export const ENTITIES = [Company, ApiKey, DirectoryConnection, Employee, SyncJob];
+export const ENTITIES = [Company, ApiKey, DirectoryConnection, Employee];
 export const MIGRATIONS = [
   Foundation1764360000000,
   Employees1764400000000,
@@ -19,6 +19,7 @@ export const MIGRATIONS = [
   QueueNotifyRetention1764500000000,
   Scim1764550000000,
   OptionalEmail1764620000000,
+  JobQueue1764650000000,
 ];
 
 /**

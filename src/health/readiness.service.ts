@@ -5,7 +5,7 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { SyncWorker } from '../scheduler/sync-worker.service.js';
+import { QueueWorker } from '../scheduler/queue-worker.service.js';
 
 /** How long the database has to answer `SELECT 1` before readiness fails. */
 export const DATABASE_TIMEOUT_MS = 2000;
@@ -21,7 +21,7 @@ export class ReadinessService {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    private readonly worker: SyncWorker,
+    private readonly worker: QueueWorker,
   ) {}
 
   async check(): Promise<{ ready: boolean; body: object }> {

@@ -1,30 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   collectDefaultMetrics,
   Counter,
-  Gauge,
   Histogram,
   Registry,
   type CounterConfiguration,
 } from 'prom-client';
-import type { DataSource } from 'typeorm';
-import type { SyncStats } from '../sync/sync-stats.js';
 
 /** How a job's attempt ended, as the duration histogram labels it. */
 export type JobOutcome = 'succeeded' | 'retry' | 'failed' | 'cancelled' | 'released' | 'lost';
 /** Why an attempt failed: a provider's classification, the deprovision guard, or anything else. */
 export type ErrorClass = 'transient' | 'auth' | 'config' | 'guard' | 'other';
-
-/** The queue gauges are read from the database at most this often. */
-export const QUEUE_STATS_TTL_MS = 5000;
-
-interface QueueStats {
-  pending: number;
-  due: number;
-  running: number;
-  oldestDueAgeSeconds: number;
-}
 
 /**
  * This app instance's Prometheus registry (not prom-client's global one, so several apps in
@@ -85,42 +71,15 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private queueStats?: { at: number; value: Promise<QueueStats> };
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const queue = () => this.readQueueStats();
-    new Gauge({
-      name: 'directory_sync_jobs',
-      help: 'Jobs waiting or running now (whole queue, from the database), by status.',
-      labelNames: ['status'],
-      registers: [this.registry],
-      async collect() {
-        const stats = await queue();
-        this.set({ status: 'PENDING' }, stats.pending);
-        this.set({ status: 'RUNNING' }, stats.running);
-      },
-    });
-    new Gauge({
-      name: 'directory_sync_queue_depth',
-      help: 'PENDING jobs that are due (run_after has passed) and wait for a worker.',
-      registers: [this.registry],
-      async collect() {
-        this.set((await queue()).due);
-      },
-    });
-    new Gauge({
-      name: 'directory_sync_queue_oldest_due_age_seconds',
-      help: 'How long the oldest due PENDING job has been due (0 when none).',
-      registers: [this.registry],
-      async collect() {
-        this.set((await queue()).oldestDueAgeSeconds);
-      },
-    });
   }
 
   /** A finished successful job's stats, into the employee counters. */
-  recordStats(provider: string, stats: SyncStats): void {
+  recordStats(
+    provider: string,
+    stats: { created: number; updated: number; deactivated: number },
+  ): void {
     this.employeesUpserted.inc({ provider, change: 'created' }, stats.created);
     this.employeesUpserted.inc({ provider, change: 'updated' }, stats.updated);
     this.employeesDeactivated.inc({ provider }, stats.deactivated);
@@ -128,36 +87,6 @@ export class MetricsService {
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-
-  /**
-   * One query for all the queue gauges, over the partial indexes of waiting and running
-   * jobs (cheap whatever the number of finished jobs), shared by the gauges of one scrape
-   * and cached for a few seconds. A failing query shows as a failed scrape.
-   */
-  private readQueueStats(): Promise<QueueStats> {
-    const now = Date.now();
-    if (this.queueStats && now - this.queueStats.at < QUEUE_STATS_TTL_MS) {
-      return this.queueStats.value;
-    }
-    const value = this.dataSource
-      .query<{ pending: string; due: string; running: string; oldest: number | null }[]>(
-        `SELECT (SELECT count(*) FROM sync_job WHERE status = 'PENDING') AS pending,
-                (SELECT count(*) FROM sync_job
-                  WHERE status = 'PENDING' AND run_after <= now()) AS due,
-                (SELECT count(*) FROM sync_job WHERE status = 'RUNNING') AS running,
-                (SELECT extract(epoch FROM now() - min(run_after))::float8 FROM sync_job
-                  WHERE status = 'PENDING' AND run_after <= now()) AS oldest`,
-      )
-      .then(([row]) => ({
-        pending: Number(row.pending),
-        due: Number(row.due),
-        running: Number(row.running),
-        oldestDueAgeSeconds: Math.max(0, row.oldest ?? 0),
-      }));
-    this.queueStats = { at: now, value };
-    value.catch(() => (this.queueStats = undefined));
-    return value;
   }
 
   private counter<T extends string>(config: CounterConfiguration<T>): Counter<T> {

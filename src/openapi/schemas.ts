@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import { CONNECTION_TYPES } from '../directory/connection-types.js';
-import { SYNC_JOB_STATUSES } from '../sync-jobs/sync-job.entity.js';
+import { JOB_STATUSES as SYNC_JOB_STATUSES } from '../queue/job.js';
 
 /**
  * Response shapes for the OpenAPI document. The services return plain objects; these

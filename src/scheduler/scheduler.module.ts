@@ -1,13 +1,19 @@
 import { Module } from '@nestjs/common';
-import { DirectoryModule } from '../directory/directory.module.js';
+import { QueueModule } from '../queue/queue.module.js';
 import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
 import { SyncModule } from '../sync/sync.module.js';
-import { JobListener } from './job-listener.js';
-import { SyncWorker } from './sync-worker.service.js';
+import { QueueWorker } from './queue-worker.service.js';
+import { Reaper } from './reaper.js';
+import { Retention } from './retention.js';
+import { SyncSchedule } from './sync-schedule.js';
 
+/**
+ * The interval provider running the queue for every kind, and the housekeeping duties. The
+ * handlers' modules are imported so that their kinds are registered wherever a worker runs.
+ */
 @Module({
-  imports: [SyncModule, SyncJobsModule, DirectoryModule],
-  providers: [SyncWorker, JobListener],
-  exports: [SyncWorker],
+  imports: [QueueModule, SyncJobsModule, SyncModule],
+  providers: [QueueWorker, Reaper, Retention, SyncSchedule],
+  exports: [QueueWorker],
 })
 export class SchedulerModule {}

@@ -1,11 +1,11 @@
-import type { SyncStats } from '../sync/sync.service.js';
-import type { SyncJob, SyncJobStatus, SyncJobTrigger } from './sync-job.entity.js';
+import type { JobStatus, JobTrigger } from '../queue/job.js';
+import type { SyncJob, SyncStats } from './sync-job.types.js';
 
 export interface SyncJobView {
   id: string;
   connectionId: string | null;
-  status: SyncJobStatus;
-  trigger: SyncJobTrigger;
+  status: JobStatus;
+  trigger: JobTrigger;
   attempts: number;
   maxAttempts: number;
   lastError: string | null;
@@ -19,11 +19,14 @@ export interface SyncJobView {
   updatedAt: Date;
 }
 
-/** A job as the API shows it (which worker holds it is internal). */
+/**
+ * A sync job as the API shows it: its connection is its dedupe key (null once the connection
+ * is deleted); which worker holds it is internal.
+ */
 export function toJobView(job: SyncJob): SyncJobView {
   return {
     id: job.id,
-    connectionId: job.connectionId,
+    connectionId: job.dedupeKey,
     status: job.status,
     trigger: job.trigger,
     attempts: job.attempts,
@@ -33,8 +36,8 @@ export function toJobView(job: SyncJob): SyncJobView {
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     cancelRequested: job.cancelRequested,
-    allowMassDeprovision: job.allowMassDeprovision,
-    stats: job.stats,
+    allowMassDeprovision: job.payload.allowMassDeprovision === true,
+    stats: job.result,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
   };

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
-import { JobSignals } from './job-signals.js';
+import { QueueModule } from '../queue/queue.module.js';
 import { SyncJobService } from './sync-job.service.js';
 import { SyncJobsController } from './sync-jobs.controller.js';
 import { TriggerRateLimit } from './trigger-rate-limit.js';
 
 @Module({
+  imports: [QueueModule],
   controllers: [SyncJobsController],
-  providers: [SyncJobService, JobSignals, TriggerRateLimit],
-  exports: [SyncJobService, JobSignals, TriggerRateLimit],
+  providers: [SyncJobService, TriggerRateLimit],
+  exports: [SyncJobService, TriggerRateLimit],
 })
 export class SyncJobsModule {}

@@ -1,12 +1,6 @@
-/** What one sync run did, as a job's `stats` shows it. */
-export interface SyncStats {
-  fetched: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  deactivated: number;
-  skipped: number;
-}
+import type { SyncStats } from '../sync-jobs/sync-job.types.js';
+
+export type { SyncStats } from '../sync-jobs/sync-job.types.js';
 
 /** What a connection's `lastSyncCount` shows: the users the run could use. */
 export function syncedCount(stats: SyncStats): number {

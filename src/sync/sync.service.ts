@@ -5,7 +5,8 @@ import { ProviderError, type DirectoryUser } from '../directory/providers/direct
 import { ProviderRegistry } from '../directory/providers/provider-registry.js';
 import { DirectoryService, type SyncTarget } from '../directory/directory.service.js';
 import { EmployeeWriter, type RosterUser } from './employee-writer.js';
-import { syncedCount, type SyncStats } from './sync-stats.js';
+import type { SyncStats } from './sync-stats.js';
+import { SyncOutcome } from './sync-outcome.js';
 
 export type { SyncStats } from './sync-stats.js';
 
@@ -35,12 +36,13 @@ export class SyncService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly directory: DirectoryService,
     private readonly providers: ProviderRegistry,
+    private readonly outcome: SyncOutcome,
   ) {}
 
   /**
    * Syncs a connection of a company and records the outcome on the connection (status,
    * last sync, last error). For callers outside the job queue; jobs record the outcome
-   * together with the job's own (see SyncJobService.complete).
+   * together with the job's own (see SyncJobHandler.settled).
    */
   async syncConnection(
     companyId: string,
@@ -49,13 +51,16 @@ export class SyncService {
     options: SyncOptions = {},
   ): Promise<SyncStats> {
     const target = await this.directory.loadForSync(companyId, connectionId);
+    const ids = { connectionId, companyId };
     try {
       const stats = await this.run(target, signal, options);
-      await this.directory.recordSyncSuccess(connectionId, syncedCount(stats));
+      await this.outcome.record(this.dataSource, [{ ...ids, stats }]);
       return stats;
     } catch (error) {
       // A run stopped on purpose (cancelled, shutting down) did not fail.
-      if (!signal.aborted) await this.directory.recordSyncFailure(connectionId, describe(error));
+      if (!signal.aborted) {
+        await this.outcome.record(this.dataSource, [{ ...ids, error: describe(error) }]);
+      }
       throw error;
     }
   }

@@ -17,15 +17,19 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database for one spec file: a clone of the template (fast, isolated). */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database for one spec file: a clone of the template (fast, isolated).
+ * `empty`: a database without any table, for tests of the migrations themselves.
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_ADMIN_URL;
   const template = process.env.TEST_TEMPLATE_DB;
   if (!adminUrl || !template) throw new Error('run the tests with npm test (global setup)');
   // Named after the run's template, so the run's teardown drops its own databases only (the
   // Postgres server may be shared with other runs).
   const name = `${template}_${randomBytes(6).toString('hex')}`;
-  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  const from = options.empty ? '' : ` TEMPLATE ${template}`;
+  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}${from}`));
   const url = databaseUrl(adminUrl, name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   return {

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsUUID, isUUID } from 'class-validator';
 import { CursorCodec, IsCursor, PageLimit } from '../../common/paging.js';
 import { IsOmittable } from '../../common/validation.js';
-import { SYNC_JOB_STATUSES, type SyncJobStatus } from '../sync-job.entity.js';
+import { JOB_STATUSES, type JobStatus } from '../../queue/job.js';
 
 /** Pages are newest first: a cursor is the last job shown. */
 export type SyncJobCursor = { id: string };
@@ -24,10 +24,10 @@ export class ListSyncJobsQuery {
   @IsUUID('all', { message: 'connectionId must be a UUID' })
   connectionId?: string;
 
-  @ApiPropertyOptional({ enum: SYNC_JOB_STATUSES })
+  @ApiPropertyOptional({ enum: JOB_STATUSES })
   @IsOptional()
-  @IsIn(SYNC_JOB_STATUSES, { message: `status must be one of ${SYNC_JOB_STATUSES.join(', ')}` })
-  status?: SyncJobStatus;
+  @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
+  status?: JobStatus;
 
   @PageLimit(200, 50)
   limit?: number;

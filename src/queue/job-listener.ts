@@ -3,12 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 
-const CHANNEL = 'sync_job_pending';
+const CHANNEL = 'job_pending';
 const MAX_RECONNECT_DELAY_MS = 30_000;
 
 /**
- * One dedicated connection that LISTENs for "a job became PENDING" (a trigger NOTIFYs it in
- * the enqueuing transaction), so every worker claims at once, on any machine. An idle worker
+ * One dedicated connection that LISTENs for "a job of this kind became PENDING" (a trigger
+ * NOTIFYs it in the enqueuing transaction), so every worker claims at once, on any machine,
+ * and only the kind that has work. An idle worker
  * costs the database one idle connection, no polling beyond the backstop interval. The
  * connection is re-established with backoff if it drops; a reconnect counts as a
  * notification, since some may have been missed meanwhile.
@@ -17,14 +18,15 @@ const MAX_RECONNECT_DELAY_MS = 30_000;
 export class JobListener {
   private readonly logger = new Logger(JobListener.name);
   private client?: pg.Client;
-  private onPending?: () => void;
+  /** `kind` undefined: any kind may have jobs (after a reconnect). */
+  private onPending?: (kind?: string) => void;
   private reconnectDelayMs = 250;
   private reconnectTimer?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  start(onPending: () => void): void {
+  start(onPending: (kind?: string) => void): void {
     this.onPending = onPending;
     void this.connect();
   }
@@ -41,7 +43,7 @@ export class JobListener {
       connectionString: url,
       application_name: 'directory-sync listener',
     });
-    client.on('notification', () => this.onPending?.());
+    client.on('notification', (message) => this.onPending?.(message.payload || undefined));
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     this.client = client;

@@ -1,7 +1,7 @@
 import { ProviderError } from '../directory/providers/directory-provider.js';
 import type { ErrorClass } from '../metrics/metrics.service.js';
-import type { FailureVerdict } from '../sync-jobs/sync-job.service.js';
-import { MassDeprovisionError } from '../sync/sync.service.js';
+import type { FailureVerdict } from '../queue/job-handler.js';
+import { describe, MassDeprovisionError } from './sync.service.js';
 
 /**
  * Whether a failed sync may be retried: provider errors say so themselves (auth and config
@@ -9,16 +9,16 @@ import { MassDeprovisionError } from '../sync/sync.service.js';
  * database went away, a bug) is retried in case it was passing.
  */
 export function failureVerdict(error: unknown): FailureVerdict {
+  const message = describe(error);
+  const errorClass = classOf(error);
   if (error instanceof ProviderError) {
-    return { message: error.message, retryable: error.retryable, retryAfterMs: error.retryAfterMs };
+    return { message, retryable: error.retryable, retryAfterMs: error.retryAfterMs, errorClass };
   }
-  if (error instanceof MassDeprovisionError) return { message: error.message, retryable: false };
-  const message = error instanceof Error ? error.message : String(error);
-  return { message: `sync failed: ${message}`, retryable: true };
+  return { message, retryable: !(error instanceof MassDeprovisionError), errorClass };
 }
 
 /** The metrics' error class of a failed attempt. */
-export function errorClass(error: unknown): ErrorClass {
+function classOf(error: unknown): ErrorClass {
   if (error instanceof ProviderError) return error.kind;
   if (error instanceof MassDeprovisionError) return 'guard';
   return 'other';
