@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
+import { Retention } from '../src/scheduler/retention.js';
 import { SyncService } from '../src/sync/sync.service.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import { expectError } from './support/errors.js';
@@ -473,5 +474,22 @@ describe('events of SCIM pushes', () => {
       ['employee.reactivated', id],
       ['employee.deactivated', id],
     ]);
+  });
+});
+
+describe('retention', () => {
+  it('housekeeping deletes events older than EVENT_RETENTION_DAYS (30) and keeps the rest', async () => {
+    const company = await createCompany(t, 'Retention');
+    for (let i = 0; i < 3; i++) await createKey(t, company.adminKey, 'viewer');
+    const [initial, ...recent] = await new Feed(company).take(4);
+    await t.db.query(`UPDATE event SET occurred_at = now() - interval '31 days' WHERE id = $1`, [
+      initial.id,
+    ]);
+    await t.db.query(`UPDATE event SET occurred_at = now() - interval '29 days' WHERE id = $1`, [
+      recent[0].id,
+    ]);
+    await t.app.get(Retention).run();
+    const kept = await getEvents(company);
+    expect(kept.items.map((event) => event.id)).toEqual(recent.map((event) => event.id));
   });
 });
