@@ -34,12 +34,13 @@ afterAll(async () => {
   await t.close();
 });
 
+/** An event labelled `label` (in `error`: this type carries free text). */
 function testEvent(label: string): NewEvent {
   return {
     companyId: acme.id,
     connectionId: null,
-    type: 'webhook.test',
-    data: { webhookId: label },
+    type: 'connection.sync_failed',
+    data: { jobId: null, error: label },
   };
 }
 
@@ -59,12 +60,12 @@ class Reader {
     const res = await t
       .http()
       .get('/api/events')
-      .query({ types: 'webhook.test', ...(this.after ? { after: this.after } : {}) })
+      .query({ types: 'connection.sync_failed', ...(this.after ? { after: this.after } : {}) })
       .set(bearer(acme.adminKey))
       .expect(200);
-    const page = res.body as { items: { data: { webhookId: string } }[]; nextCursor: string };
+    const page = res.body as { items: { data: { error: string } }[]; nextCursor: string };
     this.after = page.nextCursor;
-    const labels = page.items.map((e) => e.data.webhookId);
+    const labels = page.items.map((e) => e.data.error);
     this.seen.push(...labels);
     return labels;
   }
@@ -74,9 +75,9 @@ class Reader {
 async function everything(): Promise<string[]> {
   const { events } = await log.read(LOG_START, 1000, {
     companyId: acme.id,
-    types: ['webhook.test'],
+    types: ['connection.sync_failed'],
   });
-  return events.map((e) => e.data.webhookId as string);
+  return events.map((e) => e.data.error as string);
 }
 
 describe('the event log', () => {
@@ -151,10 +152,10 @@ describe('the event log', () => {
     await eventually(async () => {
       const { events, next } = await log.read(position, 2, {
         companyId: acme.id,
-        types: ['webhook.test'],
+        types: ['connection.sync_failed'],
       });
       position = next;
-      paged.push(...events.map((ev) => ev.data.webhookId as string));
+      paged.push(...events.map((ev) => ev.data.error as string));
       return paged.includes('p5');
     });
     expect(paged).toEqual(await everything());
