@@ -5,6 +5,11 @@ import type { Job } from './job.js';
 export interface KindSettings {
   /** Jobs of the kind one process runs at once; its free slots are claimed in one statement. */
   concurrency: number;
+  /**
+   * Jobs of one concurrency key running at once across every process (default: no bound), so
+   * one key (a slow webhook endpoint) cannot take every slot.
+   */
+  perKey?: number;
   /** How long a claim holds a job; the worker's heartbeats extend it while the job runs. */
   leaseMs: number;
   /** The wait before the attempt that follows `attempts` failed ones. */

@@ -223,8 +223,8 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
       const lane = this.runner.lane(handler);
       const free = lane.free;
       if (this.stopping || free <= 0 || (kinds && !kinds.has(handler.kind))) return;
-      const { leaseMs } = handler.settings;
-      const claimed = await this.queue.claim(handler.kind, this.workerId, free, leaseMs);
+      const { leaseMs, perKey } = handler.settings;
+      const claimed = await this.queue.claim(handler.kind, this.workerId, free, leaseMs, perKey);
       for (const job of claimed) this.runner.start(lane, job);
       if (claimed.length) started.add(handler.kind);
     });

@@ -1,0 +1,84 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Signed webhooks (docs/webhooks.md): the endpoints a company registers, one delivery row per
+ * (endpoint, event), and the queue's per-key bound that keeps one slow endpoint from taking
+ * every worker (`job.concurrency_key`).
+ */
+export class Webhooks1764710000000 implements MigrationInterface {
+  name = 'Webhooks1764710000000';
+
+  async up(db: QueryRunner): Promise<void> {
+    // At most the kind's bound of one key's jobs run at once; a keyed job's fairness rounds
+    // count per key instead of per company.
+    await db.query(`ALTER TABLE job ADD COLUMN concurrency_key text`);
+    await db.query(
+      `CREATE INDEX job_key_running ON job (kind, concurrency_key)
+        WHERE status = 'RUNNING' AND concurrency_key IS NOT NULL`,
+    );
+    await db.query(
+      `CREATE INDEX job_key_rounds ON job (kind, concurrency_key, fair_round)
+        WHERE status = 'PENDING' AND concurrency_key IS NOT NULL`,
+    );
+
+    await db.query(`
+      CREATE TABLE webhook_endpoint (
+        id                          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        company_id                  uuid NOT NULL REFERENCES company (id) ON DELETE CASCADE,
+        url                         text NOT NULL,
+        -- NULL: every type, including types added later.
+        event_types                 text[],
+        enabled                     boolean NOT NULL DEFAULT true,
+        description                 text,
+        -- AES-256-GCM like connection configs, the row id as associated data.
+        secret_encrypted            bytea NOT NULL,
+        previous_secret_encrypted   bytea,
+        previous_secret_expires_at  timestamptz,
+        disabled_reason             text,
+        -- Since when every attempt failed (NULL after a success): 5 days of it disables.
+        failing_since               timestamptz,
+        -- The fan-out's position in the company's events, in the event log's (tx, seq) order:
+        -- the events after it are still to be turned into deliveries.
+        after_tx                    xid8 NOT NULL,
+        after_seq                   bigint NOT NULL DEFAULT 0,
+        created_at                  timestamptz NOT NULL DEFAULT now(),
+        updated_at                  timestamptz NOT NULL DEFAULT now(),
+        CHECK ((previous_secret_encrypted IS NULL) = (previous_secret_expires_at IS NULL))
+      )`);
+    await db.query(
+      `CREATE INDEX webhook_endpoint_company ON webhook_endpoint (company_id, created_at, id)`,
+    );
+
+    // No foreign key to the event: events are pruned by age, and so is their delivery record.
+    await db.query(`
+      CREATE TABLE webhook_delivery (
+        id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        endpoint_id      uuid NOT NULL REFERENCES webhook_endpoint (id) ON DELETE CASCADE,
+        event_id         uuid NOT NULL,
+        event_type       text NOT NULL,
+        status           text NOT NULL DEFAULT 'pending'
+                           CHECK (status IN ('pending', 'delivered', 'failed', 'cancelled')),
+        attempts         integer NOT NULL DEFAULT 0,
+        response_status  integer,
+        duration_ms      integer,
+        error            text,
+        next_attempt_at  timestamptz,
+        delivered_at     timestamptz,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        updated_at       timestamptz NOT NULL DEFAULT now(),
+        -- One delivery per event and endpoint, whatever the number of fan-out processes.
+        UNIQUE (endpoint_id, event_id)
+      )`);
+    await db.query(
+      `CREATE INDEX webhook_delivery_list ON webhook_delivery (endpoint_id, created_at DESC, id DESC)`,
+    );
+  }
+
+  async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP TABLE webhook_delivery`);
+    await db.query(`DROP TABLE webhook_endpoint`);
+    await db.query(`DROP INDEX job_key_rounds`);
+    await db.query(`DROP INDEX job_key_running`);
+    await db.query(`ALTER TABLE job DROP COLUMN concurrency_key`);
+  }
+}
