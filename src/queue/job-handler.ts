@@ -49,6 +49,12 @@ export interface JobHandler<P = unknown, R = unknown> {
   run(job: Job<P, R>, run: JobRun): Promise<R>;
   verdict(error: unknown): FailureVerdict;
   /**
+   * Makes this kind's jobs from rows kept elsewhere (the webhook kind: new events into
+   * deliveries). The worker calls it on every poll tick and whenever a NOTIFY on `job_feed`
+   * names the kind, before it claims; it must be safe to run in several processes at once.
+   */
+  feed?(): Promise<void>;
+  /**
    * Called in the transaction of the transitions that end an attempt (SUCCEEDED, FAILED, or
    * PENDING again for a retry), with the jobs as they are after it: what the kind records
    * about an outcome commits with the outcome itself, or not at all.

@@ -229,6 +229,11 @@ export const SQL = {
       FROM mine m WHERE j.id = m.id
     RETURNING j.id`,
 
+  /** The waiting jobs of concurrency keys (say, a disabled endpoint's deliveries) are cancelled. */
+  cancelKeys: `
+    UPDATE job SET status = 'CANCELLED', last_error = $3, finished_at = now(), updated_at = now()
+     WHERE kind = $1 AND concurrency_key = ANY($2::text[]) AND status = 'PENDING'`,
+
   /** A running job stopped for good (cancelled, or its subject is gone). */
   cancelled: `
     UPDATE job SET status = 'CANCELLED', last_error = $3, locked_by = NULL, locked_until = NULL,
@@ -589,6 +594,11 @@ export class JobQueue {
   /** Undefined when the job is not open (not found, or already finished). */
   async cancel<P, R>(kind: string, companyId: string, id: string): Promise<Job<P, R> | undefined> {
     return (await this.jobs<P, R>(this.dataSource, SQL.cancel, [id, companyId, kind]))[0];
+  }
+
+  /** See `SQL.cancelKeys`; runs in the caller's transaction (`db`). */
+  async cancelKeys(db: EntityManager, kind: string, keys: string[], reason: string) {
+    await this.rows(db, SQL.cancelKeys, [kind, keys, reason]);
   }
 
   /** See `SQL.detach`; runs in the caller's transaction (`db`). */
