@@ -139,7 +139,7 @@ export class ScimTokenSchema {
   scimToken!: string;
 }
 
-const SYNC_STATS = [
+export const SYNC_STATS = [
   'fetched',
   'created',
   'updated',
