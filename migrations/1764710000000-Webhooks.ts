@@ -72,9 +72,31 @@ export class Webhooks1764710000000 implements MigrationInterface {
     await db.query(
       `CREATE INDEX webhook_delivery_list ON webhook_delivery (endpoint_id, created_at DESC, id DESC)`,
     );
+
+    // Events appended for a company with an enabled endpoint wake the workers' fan-out
+    // (JobHandler.feed of the `webhook` kind): once per statement, delivered at commit, and
+    // not at all for companies without webhooks.
+    await db.query(
+      `CREATE INDEX webhook_endpoint_enabled ON webhook_endpoint (company_id) WHERE enabled`,
+    );
+    await db.query(`
+      CREATE FUNCTION event_notify_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM webhook_endpoint e
+                    WHERE e.enabled AND e.company_id IN (SELECT company_id FROM appended)) THEN
+          PERFORM pg_notify('job_feed', 'webhook');
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await db.query(`
+      CREATE TRIGGER event_appended_notify
+        AFTER INSERT ON event REFERENCING NEW TABLE AS appended
+        FOR EACH STATEMENT EXECUTE FUNCTION event_notify_webhooks()`);
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP TRIGGER event_appended_notify ON event`);
+    await db.query(`DROP FUNCTION event_notify_webhooks()`);
     await db.query(`DROP TABLE webhook_delivery`);
     await db.query(`DROP TABLE webhook_endpoint`);
     await db.query(`DROP INDEX job_key_rounds`);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { QueueModule } from '../queue/queue.module.js';
 import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
 import { SyncModule } from '../sync/sync.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { QueueWorker } from './queue-worker.service.js';
 import { Reaper } from './reaper.js';
 import { Retention } from './retention.js';
@@ -12,7 +13,7 @@ import { SyncSchedule } from './sync-schedule.js';
  * handlers' modules are imported so that their kinds are registered wherever a worker runs.
  */
 @Module({
-  imports: [QueueModule, SyncJobsModule, SyncModule],
+  imports: [QueueModule, SyncJobsModule, SyncModule, WebhooksModule],
   providers: [QueueWorker, Reaper, Retention, SyncSchedule],
   exports: [QueueWorker],
 })
