@@ -19,7 +19,9 @@ import { benchServer } from './bench-server.js';
  *       held meanwhile.
  * The events are appended in one statement (its NOTIFY wakes the fan-out); a run lasts from
  * that commit to the last delivery of the fast endpoints (`delivered_at`). DATABASE_URL's
- * server when set, else an embedded PostgreSQL in a temporary folder.
+ * server when set, else an embedded PostgreSQL in a temporary folder. BENCH_SKIP_SLOW=1 runs
+ * (a) only; BENCH_DEBUG=1 prints where a delivery's time went (queued, job, HTTP);
+ * BENCH_NODE_ARGS are given to the workers' node (e.g. --cpu-prof).
  */
 const EVENTS = Number(process.argv[2] ?? 100_000);
 const ENDPOINTS = Number(process.argv[3] ?? 50);
@@ -43,7 +45,7 @@ try {
       `(WEBHOOK_CONCURRENCY 50, WEBHOOK_ENDPOINT_CONCURRENCY 10)`,
   );
   await run(false);
-  await run(true);
+  if (!process.env.BENCH_SKIP_SLOW) await run(true);
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await server.stop();
@@ -55,7 +57,8 @@ async function run(withSlow: boolean) {
   await db.connect();
   const companies = ENDPOINTS + (withSlow ? 1 : 0);
   const { rows: made } = await db.query<{ id: string }>(
-    `INSERT INTO company (name) SELECT 'bench ' || i FROM generate_series(1, $1) i RETURNING id`,
+    `INSERT INTO company (id, name) SELECT gen_random_uuid(), 'bench ' || i FROM generate_series(1, $1) i
+      RETURNING id`,
     [companies],
   );
   const ids = made.map((row) => row.id);
@@ -105,23 +108,34 @@ async function run(withSlow: boolean) {
     if (progress[0].done >= fast) break;
     await sleep(200);
   }
-  const { rows: result } = await db.query<{ seconds: number; slow: number }>(
-    `SELECT extract(epoch FROM max(delivered_at)
+  const { rows: result } = await db.query<{ seconds: number; slow: number; fanned: number }>(
+    `SELECT extract(epoch FROM max(created_at) - $1::timestamptz)::float8 AS fanned,
+            extract(epoch FROM max(delivered_at)
                                  FILTER (WHERE $2::uuid IS NULL OR endpoint_id <> $2)
                       - $1::timestamptz)::float8 AS seconds,
             count(*) FILTER (WHERE endpoint_id = $2 AND status = 'delivered')::int AS slow
        FROM webhook_delivery`,
     [committed, slowEndpoint ?? null],
   );
-  const { seconds, slow } = result[0];
+  const { seconds, slow, fanned } = result[0];
   console.log(
     `webhooks${withSlow ? ' + one 2 s endpoint' : ''}: ${fast} deliveries to ${ENDPOINTS} ` +
       `endpoints, ${WORKERS} workers, ${seconds.toFixed(2)} s, ${Math.round(fast / seconds)} ` +
-      `deliveries/s` +
+      `deliveries/s (all made by the fan-out after ${fanned.toFixed(2)} s)` +
       (withSlow
         ? `; the slow endpoint: ${slow} delivered meanwhile, at most ${slowMostRunning} at once`
         : ''),
   );
+  if (process.env.BENCH_DEBUG) {
+    const { rows: debug } = await db.query(
+      `SELECT avg(extract(epoch FROM finished_at - started_at) * 1000)::int AS job_ms,
+              avg(extract(epoch FROM started_at - created_at) * 1000)::int AS wait_ms,
+              (SELECT avg(duration_ms)::int FROM webhook_delivery) AS http_ms,
+              count(DISTINCT locked_by) AS lockers, count(*) AS n
+         FROM job WHERE kind = 'webhook' AND status = 'SUCCEEDED'`,
+    );
+    console.log(debug[0]);
+  }
   await stopAll(workers);
   await db.end();
   await database.drop();
@@ -129,18 +143,25 @@ async function run(withSlow: boolean) {
 
 async function startWorkers(url: string): Promise<ChildProcess[]> {
   const workers = Array.from({ length: WORKERS }, () => {
-    const child = spawn(process.execPath, ['dist/worker.js'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: url,
-        ENCRYPTION_KEY: KEY.toString('base64'),
-        DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
-        LOG_LEVEL: 'warn',
-        // The slow endpoint's attempts are still running when a run ends: do not wait.
-        SHUTDOWN_GRACE_MS: '0',
+    const child = spawn(
+      process.execPath,
+      [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), 'dist/worker.js'],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: url,
+          ENCRYPTION_KEY: KEY.toString('base64'),
+          DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
+          LOG_LEVEL: 'warn',
+          // The slow endpoint's attempts are still running when a run ends: do not wait.
+          SHUTDOWN_GRACE_MS: '0',
+          ...(process.env.BENCH_NODE_OPTIONS
+            ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }
+            : {}),
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    );
     children.push(child);
     return child;
   });

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { sqlRows } from '../database/sql.js';
+import { preparedRows, sqlRows } from '../database/sql.js';
 import type { Job, JobStatus, JobTrigger, NewJob } from './job.js';
 import { JobRegistry } from './job-registry.js';
 import { JobSignals } from './job-signals.js';
@@ -144,28 +143,31 @@ export const SQL = {
    * claim, and across processes up to the jobs of claims made in the same instant.
    */
   claim: `
-    WITH candidates AS MATERIALIZED (
-      SELECT j.id, j.concurrency_key, j.fair_round, j.run_after, coalesce(r.n, 0) AS running
+    -- The keys running now and how many each: a scan of the few RUNNING jobs of the kind.
+    WITH running AS MATERIALIZED (
+      SELECT concurrency_key, count(*) AS n FROM job
+       WHERE kind = $1 AND status = 'RUNNING' AND concurrency_key IS NOT NULL
+       GROUP BY concurrency_key),
+    candidates AS MATERIALIZED (
+      SELECT j.id, j.concurrency_key, j.fair_round, j.run_after
         FROM job j
-        LEFT JOIN LATERAL (
-          SELECT count(*) AS n FROM job r
-           WHERE j.concurrency_key IS NOT NULL AND r.kind = j.kind
-             AND r.concurrency_key = j.concurrency_key AND r.status = 'RUNNING') r ON true
        WHERE j.kind = $1 AND j.status = 'PENDING' AND j.run_after <= now()
          AND NOT (j.dedupe_key IS NOT NULL AND EXISTS (
                SELECT 1 FROM job r WHERE r.kind = j.kind AND r.dedupe_key = j.dedupe_key
                                      AND r.status = 'RUNNING'))
-         AND coalesce(r.n, 0) < $5
+         -- A full key's jobs are passed over (a hashed set), however many of them wait.
+         AND (j.concurrency_key IS NULL
+              OR j.concurrency_key NOT IN (SELECT concurrency_key FROM running WHERE n >= $5))
        ORDER BY j.fair_round, j.run_after
        LIMIT $3
        FOR UPDATE OF j SKIP LOCKED),
     -- A key's candidates beyond its free places stay PENDING (locked only until this commits).
     picked AS (
       SELECT ranked.id FROM (
-        SELECT c.id, c.running, c.concurrency_key,
+        SELECT c.id, c.concurrency_key, coalesce(r.n, 0) AS running,
                row_number() OVER (PARTITION BY c.concurrency_key
                                   ORDER BY c.fair_round, c.run_after) AS n
-          FROM candidates c) ranked
+          FROM candidates c LEFT JOIN running r USING (concurrency_key)) ranked
        WHERE ranked.concurrency_key IS NULL OR ranked.running + ranked.n <= $5)
     UPDATE job j
        SET status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
@@ -655,8 +657,7 @@ export class JobQueue {
   ): Promise<T[]> {
     const name = PREPARED.get(sql);
     if (db !== this.dataSource || !name) return sqlRows<T>(db, sql, params);
-    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
-    return (await pool.query<T>({ name, text: sql, values: params })).rows;
+    return preparedRows<T>(this.dataSource, name, sql, params);
   }
 
   private async jobs<P = unknown, R = unknown>(

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { sqlRows } from '../database/sql.js';
+import { preparedRows, sqlRows } from '../database/sql.js';
 import { VISIBLE } from '../events/event-log.js';
 import {
   DELIVERY_COLUMNS,
@@ -154,7 +155,7 @@ export interface AttemptRecord {
 }
 
 /** What an attempt needs to send a delivery; `type` null when the event is gone (retention). */
-export interface DeliveryTarget {
+export interface DeliveryTarget extends QueryResultRow {
   status: DeliveryStatus;
   event_id: string;
   endpoint_id: string;
@@ -199,8 +200,15 @@ export class WebhookDeliveries {
     };
   }
 
+  /** Once per attempt: a prepared statement on the pool. */
   async load(deliveryId: string): Promise<DeliveryTarget | undefined> {
-    return (await sqlRows<DeliveryTarget>(this.dataSource, SQL.load, [deliveryId]))[0];
+    const rows = await preparedRows<DeliveryTarget>(
+      this.dataSource,
+      'webhook_delivery_load',
+      SQL.load,
+      [deliveryId],
+    );
+    return rows[0];
   }
 
   /** Records ended attempts; returns the endpoints failing for at least `disableAfterMs`. */
