@@ -329,6 +329,18 @@ describe('deliveries', () => {
       .expect(404);
   });
 
+  it('counts no answer within WEBHOOK_TIMEOUT_MS as a failed attempt', async () => {
+    const endpoint = await createEndpoint(acme);
+    // The first answer comes after the 500 ms timeout, the next one at once.
+    receiver.answer = () => ({ status: 200, delayMs: receiver.received.length === 1 ? 800 : 0 });
+    await append(keyEvent(acme, 'slow answer'));
+    await deliverUntil(async () => (await deliveriesOf(acme, endpoint))[0]?.status === 'delivered');
+    expect(receiver.received).toHaveLength(2);
+    const [delivery] = await deliveriesOf(acme, endpoint);
+    expect(delivery).toMatchObject({ attempts: 2, responseStatus: 200, error: null });
+    expect(logs.text()).toContain('no answer within 500 ms');
+  });
+
   it('waits as long as Retry-After says on a 429', async () => {
     const endpoint = await createEndpoint(acme);
     receiver.answer = () =>
