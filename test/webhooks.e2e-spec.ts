@@ -92,6 +92,19 @@ async function createEndpoint(
   company: TestCompany,
   body: Record<string, unknown> = {},
 ): Promise<Endpoint> {
+  // A new endpoint starts after the events visible now: wait until every event written so
+  // far (by earlier tests, or API calls that write events) is, so that it gets none of them.
+  await eventually(
+    async () => {
+      const [row] = await t.db.query<{ pending: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM event
+                         WHERE tx >= pg_snapshot_xmin(pg_current_snapshot())) AS pending`,
+      );
+      return !row.pending;
+    },
+    60_000,
+    'earlier events to be visible',
+  );
   const res = await t
     .http()
     .post('/api/webhooks')
