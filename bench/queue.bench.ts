@@ -107,6 +107,7 @@ async function freshDatabase(connections: number) {
         kind,
         keys.map(() => companyId),
         keys,
+        keys.map(() => null),
         keys.map(() => '{}'),
         keys.map(() => 'manual'),
         keys.map(() => 4),

@@ -21,6 +21,7 @@ import { ScimModule } from './scim/scim.module.js';
 import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 import { SyncModule } from './sync/sync.module.js';
 import { UiModule } from './ui/ui.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -46,6 +47,7 @@ export class AppModule {
         EventsModule,
         SyncModule,
         SyncJobsModule,
+        WebhooksModule,
         ScheduleModule.forRoot(),
         SchedulerModule,
         HealthModule,

@@ -199,6 +199,39 @@ describe('fairness between companies', () => {
   });
 });
 
+describe('a bound per concurrency key', () => {
+  const keyed = (company: TestCompany, concurrencyKey: string) => ({
+    ...job(company),
+    concurrencyKey,
+  });
+
+  it('never runs more than the bound of one key, and claims the other keys meanwhile', async () => {
+    await queue.enqueueMany('bounded', [
+      ...Array.from({ length: 20 }, () => keyed(acme, 'slow')),
+      ...Array.from({ length: 3 }, () => keyed(acme, 'quick')),
+    ]);
+    const first = await queue.claim('bounded', 'worker-a', 50, 10_000, 2);
+    const keysOf = (jobs: { concurrencyKey: string | null }[]) =>
+      jobs.map((j) => j.concurrencyKey).sort();
+    expect(keysOf(first)).toEqual(['quick', 'quick', 'slow', 'slow']);
+    // Counting those already running, on any worker: both keys are full.
+    expect(await queue.claim('bounded', 'worker-b', 50, 10_000, 2)).toEqual([]);
+    const slow = first.filter((j) => j.concurrencyKey === 'slow');
+    await queue.complete('bounded', 'worker-a', [{ id: slow[0].id, result: null }]);
+    expect(keysOf(await queue.claim('bounded', 'worker-b', 50, 10_000, 2))).toEqual(['slow']);
+  });
+
+  it('takes turns between keys: one key’s backlog does not stand in front of another’s', async () => {
+    await queue.enqueueMany(
+      'key-turns',
+      Array.from({ length: 1000 }, () => keyed(acme, 'busy')),
+    );
+    const [late] = await queue.enqueueMany('key-turns', [keyed(acme, 'late')]);
+    const claimed = await queue.claim('key-turns', 'worker-a', 2, 10_000, 10);
+    expect(claimed.map((j) => j.id)).toContain(late.id);
+  });
+});
+
 describe('coalescing, for any kind with a dedupe key', () => {
   it('keeps one waiting and one running job per key', async () => {
     const first = await queue.enqueue({ kind: 'keyed', ...job(acme, 'k1') });

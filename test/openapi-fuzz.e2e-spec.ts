@@ -68,6 +68,8 @@ const ID_POOLS: Record<string, string> = {
   '/scim/v2/{connectionId}': 'scimConnection',
   '/scim/v2/{connectionId}/Users/{id}': 'scimUser',
   '/scim/v2/{connectionId}/Groups/{id}': 'scimGroup',
+  '/api/webhooks/{id}': 'webhook',
+  '/api/webhooks/{id}/deliveries/{deliveryId}': 'delivery',
 };
 
 /**
@@ -169,6 +171,13 @@ async function seedCompany(seeder: TestApp, name: string): Promise<Company> {
   pools.scimGroup = [
     (await push('Groups', { displayName: 'Sales', members: [{ value: pools.scimUser[0] }] })).id,
   ];
+  // An endpoint nobody listens at (no worker runs here), with a delivery of a test event.
+  const webhook = (
+    await seeder.http().post('/api/webhooks').set(auth).send({ url: NOWHERE }).expect(201)
+  ).body as { id: string };
+  pools.webhook = [webhook.id];
+  const test = await seeder.http().post(`/api/webhooks/${webhook.id}/test`).set(auth).expect(202);
+  pools.delivery = [(test.body as { deliveryId: string }).deliveryId];
   return { adminKey: company.adminKey, viewerKey: viewer.key, scimToken: scim.scimToken!, pools };
 }
 

@@ -36,6 +36,10 @@ describe('parseConfig', () => {
       eventRetentionDays: 30,
       syncTriggerRateLimit: 60,
       directoryAllowPrivateNetworks: false,
+      webhookRetrySchedule: [5, 300, 1800, 7200, 18_000, 36_000, 36_000],
+      webhookTimeoutMs: 10_000,
+      webhookEndpointConcurrency: 10,
+      webhookConcurrency: 50,
       logLevel: 'log',
     });
   });
@@ -68,6 +72,10 @@ describe('parseConfig', () => {
       EVENT_RETENTION_DAYS: '90',
       SYNC_TRIGGER_RATE_LIMIT: '0',
       DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '0.01, 0.5,60',
+      WEBHOOK_TIMEOUT_MS: '250',
+      WEBHOOK_ENDPOINT_CONCURRENCY: '3',
+      WEBHOOK_CONCURRENCY: '200',
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -87,6 +95,10 @@ describe('parseConfig', () => {
       eventRetentionDays: 90,
       syncTriggerRateLimit: 0,
       directoryAllowPrivateNetworks: true,
+      webhookRetrySchedule: [0.01, 0.5, 60],
+      webhookTimeoutMs: 250,
+      webhookEndpointConcurrency: 3,
+      webhookConcurrency: 200,
       logLevel: 'debug',
     });
     expect(config.encryptionKey?.equals(Buffer.alloc(32, 9))).toBe(true);
@@ -119,6 +131,27 @@ describe('parseConfig', () => {
     ['verbose', 'verbose'],
   ])('LOG_LEVEL=%s is the level %s', (value, level) => {
     expect(parseConfig({ LOG_LEVEL: value }).logLevel).toBe(level);
+  });
+
+  it.each(['', ' '])('WEBHOOK_RETRY_SCHEDULE=%p is the default', (value) => {
+    expect(parseConfig({ WEBHOOK_RETRY_SCHEDULE: value }).webhookRetrySchedule).toHaveLength(7);
+  });
+
+  it.each(['5,,300', 'soon', '-5', '5;300', '1e3', '90000', Array(21).fill('1').join(',')])(
+    'WEBHOOK_RETRY_SCHEDULE=%s is refused',
+    (value) => {
+      expect(problemsOf({ WEBHOOK_RETRY_SCHEDULE: value })).toEqual([
+        'WEBHOOK_RETRY_SCHEDULE must be 1 to 20 comma-separated numbers of seconds, each at ' +
+          'most 86400 (e.g. 5,300,1800)',
+      ]);
+    },
+  );
+
+  it('bounds the webhook timeout and concurrency', () => {
+    expect(problemsOf({ WEBHOOK_TIMEOUT_MS: '0', WEBHOOK_ENDPOINT_CONCURRENCY: '0' })).toEqual([
+      'WEBHOOK_TIMEOUT_MS must be an integer between 10 and 300000',
+      'WEBHOOK_ENDPOINT_CONCURRENCY must be an integer between 1 and 1000',
+    ]);
   });
 
   it('DIRECTORY_ALLOW_PRIVATE_NETWORKS must be a boolean', () => {

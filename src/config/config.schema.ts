@@ -38,6 +38,13 @@ export interface AppConfig {
   providerRetryBaseMs: number;
   providerMaxRetries: number;
   providerRateLimitMaxWaitMs: number;
+  /** Seconds to wait before each retry of a webhook delivery (its length: the retries). */
+  webhookRetrySchedule: number[];
+  webhookTimeoutMs: number;
+  /** Deliveries to one endpoint in flight at once, across every worker process. */
+  webhookEndpointConcurrency: number;
+  /** Deliveries one process sends at once (its slots of the `webhook` kind). */
+  webhookConcurrency: number;
   logLevel: LogLevel;
 }
 
@@ -107,6 +114,26 @@ class EnvReader {
     return fallback;
   }
 
+  /**
+   * Comma-separated seconds (decimals allowed, so tests can use tiny ones), each at most
+   * `maxSeconds`, between 1 and `maxItems` of them.
+   */
+  secondsList(name: string, fallback: number[], maxSeconds: number, maxItems: number): number[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const items = value.split(',').map((item) => item.trim());
+    const seconds = items.map(Number);
+    const valid = items.every((item) => /^\d+(\.\d+)?$/.test(item));
+    if (!valid || items.length > maxItems || seconds.some((s) => s > maxSeconds)) {
+      this.problems.push(
+        `${name} must be 1 to ${maxItems} comma-separated numbers of seconds, each at most ` +
+          `${maxSeconds} (e.g. 5,300,1800)`,
+      );
+      return fallback;
+    }
+    return seconds;
+  }
+
   postgresUrl(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -134,6 +161,9 @@ class EnvReader {
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY_SECONDS = 24 * 60 * 60;
+/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 28 hours from the first attempt to the last. */
+const WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 
 export function parseConfig(env: Env): AppConfig {
   const read = new EnvReader(env);
@@ -163,6 +193,15 @@ export function parseConfig(env: Env): AppConfig {
     providerRetryBaseMs: read.integer('PROVIDER_RETRY_BASE_MS', 1000, 0, MINUTE),
     providerMaxRetries: read.integer('PROVIDER_MAX_RETRIES', 3, 0, 10),
     providerRateLimitMaxWaitMs: read.integer('PROVIDER_RATE_LIMIT_MAX_WAIT_MS', MINUTE, 0, HOUR),
+    webhookRetrySchedule: read.secondsList(
+      'WEBHOOK_RETRY_SCHEDULE',
+      WEBHOOK_RETRY_SCHEDULE,
+      DAY_SECONDS,
+      20,
+    ),
+    webhookTimeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 10, 5 * MINUTE),
+    webhookEndpointConcurrency: read.integer('WEBHOOK_ENDPOINT_CONCURRENCY', 10, 1, 1000),
+    webhookConcurrency: read.integer('WEBHOOK_CONCURRENCY', 50, 1, 1000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVEL_NAMES, 'log'),
   };
   if (nodeEnv === 'production' && read.string('ENCRYPTION_KEY') === undefined) {

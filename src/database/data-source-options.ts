@@ -7,6 +7,7 @@ import { Scim1764550000000 } from '../../migrations/1764550000000-Scim.js';
 import { OptionalEmail1764620000000 } from '../../migrations/1764620000000-OptionalEmail.js';
 import { JobQueue1764650000000 } from '../../migrations/1764650000000-JobQueue.js';
 import { Events1764700000000 } from '../../migrations/1764700000000-Events.js';
+import { Webhooks1764710000000 } from '../../migrations/1764710000000-Webhooks.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   OptionalEmail1764620000000,
   JobQueue1764650000000,
   Events1764700000000,
+  Webhooks1764710000000,
 ];
 
 /**

@@ -53,7 +53,7 @@ export interface EventBatch {
  * below it has committed or rolled back), in (tx, seq) order. Whatever becomes visible later
  * belongs to a transaction at or above that xmin, so it sorts after everything shown.
  */
-const VISIBLE = `tx < pg_snapshot_xmin(pg_current_snapshot())`;
+export const VISIBLE = `tx < pg_snapshot_xmin(pg_current_snapshot())`;
 
 /**
  * The event log (the outbox): appends in the caller's transaction, and the one way to read.

@@ -57,7 +57,7 @@ const EVENTS: Record<EventType, { data: string; description: string }> = {
   'webhook.test': { data: 'EventWebhookTest', description: 'Sent on request to test a webhook' },
   'webhook.disabled': {
     data: 'EventWebhookEndpoint',
-    description: 'A webhook endpoint was disabled after failing',
+    description: 'A webhook endpoint was disabled (410 Gone, 5 days of failures, or an admin)',
   },
 };
 

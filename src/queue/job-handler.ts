@@ -5,6 +5,11 @@ import type { Job } from './job.js';
 export interface KindSettings {
   /** Jobs of the kind one process runs at once; its free slots are claimed in one statement. */
   concurrency: number;
+  /**
+   * Jobs of one concurrency key running at once across every process (default: no bound), so
+   * one key (a slow webhook endpoint) cannot take every slot.
+   */
+  perKey?: number;
   /** How long a claim holds a job; the worker's heartbeats extend it while the job runs. */
   leaseMs: number;
   /** The wait before the attempt that follows `attempts` failed ones. */
@@ -43,6 +48,12 @@ export interface JobHandler<P = unknown, R = unknown> {
   logContext?(job: Job<P, R>): Record<string, string | undefined>;
   run(job: Job<P, R>, run: JobRun): Promise<R>;
   verdict(error: unknown): FailureVerdict;
+  /**
+   * Makes this kind's jobs from rows kept elsewhere (the webhook kind: new events into
+   * deliveries). The worker calls it on every poll tick and whenever a NOTIFY on `job_feed`
+   * names the kind, before it claims; it must be safe to run in several processes at once.
+   */
+  feed?(): Promise<void>;
   /**
    * Called in the transaction of the transitions that end an attempt (SUCCEEDED, FAILED, or
    * PENDING again for a retry), with the jobs as they are after it: what the kind records

@@ -3,7 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 
-const CHANNEL = 'job_pending';
+/** A job of the kind named became PENDING. */
+const PENDING_CHANNEL = 'job_pending';
+/** Rows were written that the kind named makes its jobs from (see JobHandler.feed). */
+const FEED_CHANNEL = 'job_feed';
 const MAX_RECONNECT_DELAY_MS = 30_000;
 
 /**
@@ -18,16 +21,18 @@ const MAX_RECONNECT_DELAY_MS = 30_000;
 export class JobListener {
   private readonly logger = new Logger(JobListener.name);
   private client?: pg.Client;
-  /** `kind` undefined: any kind may have jobs (after a reconnect). */
+  /** `kind` undefined: any kind may have jobs, or rows to make them from (after a reconnect). */
   private onPending?: (kind?: string) => void;
+  private onFeed?: (kind?: string) => void;
   private reconnectDelayMs = 250;
   private reconnectTimer?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  start(onPending: (kind?: string) => void): void {
+  start(onPending: (kind?: string) => void, onFeed: (kind?: string) => void = () => {}): void {
     this.onPending = onPending;
+    this.onFeed = onFeed;
     void this.connect();
   }
 
@@ -43,14 +48,19 @@ export class JobListener {
       connectionString: url,
       application_name: 'directory-sync listener',
     });
-    client.on('notification', (message) => this.onPending?.(message.payload || undefined));
+    client.on('notification', (message) => {
+      const kind = message.payload || undefined;
+      if (message.channel === FEED_CHANNEL) this.onFeed?.(kind);
+      else this.onPending?.(kind);
+    });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     this.client = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${PENDING_CHANNEL}; LISTEN ${FEED_CHANNEL}`);
       this.reconnectDelayMs = 250;
+      this.onFeed?.();
       this.onPending?.();
     } catch (error) {
       this.lost(client, error);

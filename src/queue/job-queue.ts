@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { sqlRows } from '../database/sql.js';
+import { preparedRows, sqlRows } from '../database/sql.js';
 import type { Job, JobStatus, JobTrigger, NewJob } from './job.js';
 import { JobRegistry } from './job-registry.js';
 import { JobSignals } from './job-signals.js';
@@ -14,8 +13,8 @@ import { JobSignals } from './job-signals.js';
  * API instances and workers on any number of machines can share the table.
  */
 
-const COLUMNS = `id, kind, company_id, dedupe_key, payload, status, trigger, attempts,
-  max_attempts, last_error, run_after, locked_by, locked_until, cancel_requested, result,
+const COLUMNS = `id, kind, company_id, dedupe_key, concurrency_key, payload, status, trigger,
+  attempts, max_attempts, last_error, run_after, locked_by, locked_until, cancel_requested, result,
   started_at, finished_at, created_at, updated_at`;
 const J_COLUMNS = COLUMNS.split(',')
   .map((column) => `j.${column.trim()}`)
@@ -27,40 +26,55 @@ const HAS_FOLLOW_UP = `(j.dedupe_key IS NOT NULL AND EXISTS (
                         AND p.status = 'PENDING'))`;
 
 /**
- * Inserts the rows of the CTE `input` (company_id, dedupe_key, payload, trigger, max_attempts,
- * n), defined last in `ctes`, as PENDING jobs of kind $1 (the CTE `inserted`, which the
- * final `result` reads). Fairness: a company's jobs take consecutive rounds after its last
- * waiting one, and never a round below the oldest one waiting (the frontier), so a company's
- * backlog is interleaved with everyone else's jobs instead of standing in front of them. A
- * (kind, dedupe_key) that already waits is skipped.
+ * Inserts the rows of the CTE `input` (company_id, dedupe_key, concurrency_key, payload,
+ * trigger, max_attempts, n), defined last in `ctes`, as PENDING jobs of kind $1 (the CTE
+ * `inserted`, which the final `result` reads). Fairness: the jobs of a fairness key (the
+ * concurrency key when there is one, e.g. a webhook endpoint, else the company) take
+ * consecutive rounds after its last waiting one, and never a round below the oldest one
+ * waiting (the frontier), so one key's backlog is interleaved with everyone else's jobs
+ * instead of standing in front of them. A (kind, dedupe_key) that already waits is skipped.
  */
 const insertJobs = (ctes: string, result: string) => `
 WITH ${ctes},
 -- MATERIALIZED: read once, before the insert (inlined, they would be read again per row).
-companies AS MATERIALIZED (
-  SELECT c.company_id,
-         (SELECT coalesce(max(w.fair_round) + 1, 0) FROM job w
-           WHERE w.kind = $1 AND w.company_id = c.company_id AND w.status = 'PENDING') AS next
-    FROM (SELECT DISTINCT company_id FROM input) c),
+fair_keys AS MATERIALIZED (
+  SELECT k.company_id, k.concurrency_key,
+         CASE WHEN k.concurrency_key IS NULL
+              THEN (SELECT coalesce(max(w.fair_round) + 1, 0) FROM job w
+                     WHERE w.kind = $1 AND w.company_id = k.company_id AND w.status = 'PENDING')
+              ELSE (SELECT coalesce(max(w.fair_round) + 1, 0) FROM job w
+                     WHERE w.kind = $1 AND w.concurrency_key = k.concurrency_key
+                       AND w.status = 'PENDING')
+         END AS next
+    FROM (SELECT DISTINCT company_id, concurrency_key FROM input) k),
 frontier AS MATERIALIZED (
   SELECT coalesce(min(fair_round), 0) AS round FROM job WHERE kind = $1 AND status = 'PENDING'),
 inserted AS (
-  INSERT INTO job (kind, company_id, dedupe_key, payload, trigger, max_attempts, status,
-                   fair_round)
-  SELECT $1, i.company_id, i.dedupe_key, i.payload, i.trigger, i.max_attempts, 'PENDING',
-         greatest(c.next, f.round)
-           + row_number() OVER (PARTITION BY i.company_id ORDER BY i.n) - 1
-    FROM input i JOIN companies c USING (company_id) CROSS JOIN frontier f
+  INSERT INTO job (kind, company_id, dedupe_key, concurrency_key, payload, trigger,
+                   max_attempts, status, fair_round)
+  SELECT $1, i.company_id, i.dedupe_key, i.concurrency_key, i.payload, i.trigger,
+         i.max_attempts, 'PENDING',
+         greatest(k.next, f.round)
+           + row_number() OVER (PARTITION BY i.company_id, i.concurrency_key ORDER BY i.n) - 1
+    FROM input i
+    -- coalesce: a join on equality, which hashes (IS NOT DISTINCT FROM would not).
+    JOIN fair_keys k ON k.company_id = i.company_id
+                    AND coalesce(k.concurrency_key, '') = coalesce(i.concurrency_key, '')
+    CROSS JOIN frontier f
   ON CONFLICT (kind, dedupe_key) WHERE status = 'PENDING' DO NOTHING
   RETURNING ${COLUMNS})
 ${result}`;
 
 export const SQL = {
-  /** Enqueue: jobs given as arrays ($2 companies, $3 keys, $4 payloads, $5 triggers, $6 attempts). */
+  /**
+   * Enqueue: jobs given as arrays ($2 companies, $3 dedupe keys, $4 concurrency keys,
+   * $5 payloads, $6 triggers, $7 attempts).
+   */
   enqueue: insertJobs(
     `input AS (
-      SELECT * FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::int[])
-        WITH ORDINALITY AS i(company_id, dedupe_key, payload, trigger, max_attempts, n))`,
+      SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::int[])
+        WITH ORDINALITY AS i(company_id, dedupe_key, concurrency_key, payload, trigger,
+                             max_attempts, n))`,
     'SELECT * FROM inserted',
   ),
 
@@ -109,8 +123,8 @@ export const SQL = {
       RETURNING s.company_id, s.dedupe_key, s.payload, s.max_attempts,
                 s.next_run_at = now() + s.every AS elapsed),
     input AS (
-      SELECT d.company_id, d.dedupe_key, d.payload, 'schedule'::text AS trigger, d.max_attempts,
-             row_number() OVER () AS n
+      SELECT d.company_id, d.dedupe_key, NULL::text AS concurrency_key, d.payload,
+             'schedule'::text AS trigger, d.max_attempts, row_number() OVER () AS n
         FROM due d
        WHERE d.elapsed
          AND NOT EXISTS (SELECT 1 FROM job j WHERE j.kind = $1 AND j.dedupe_key = d.dedupe_key
@@ -122,19 +136,39 @@ export const SQL = {
   ),
 
   /**
-   * Claim: up to $3 due jobs of kind $1 in fair order, never one whose key already runs; one
-   * statement, FOR UPDATE SKIP LOCKED, so claimers never wait for each other.
+   * Claim: up to $3 due jobs of kind $1 in fair order, never one whose dedupe key already
+   * runs, nor more than $5 running at once of one concurrency key (counting those already
+   * running); one statement, FOR UPDATE SKIP LOCKED, so claimers never wait for each other.
+   * Claimers racing for the last free places of a key may each take them: the bound holds per
+   * claim, and across processes up to the jobs of claims made in the same instant.
    */
   claim: `
-    WITH picked AS (
-      SELECT j.id FROM job j
+    -- The keys running now and how many each: a scan of the few RUNNING jobs of the kind.
+    WITH running AS MATERIALIZED (
+      SELECT concurrency_key, count(*) AS n FROM job
+       WHERE kind = $1 AND status = 'RUNNING' AND concurrency_key IS NOT NULL
+       GROUP BY concurrency_key),
+    candidates AS MATERIALIZED (
+      SELECT j.id, j.concurrency_key, j.fair_round, j.run_after
+        FROM job j
        WHERE j.kind = $1 AND j.status = 'PENDING' AND j.run_after <= now()
          AND NOT (j.dedupe_key IS NOT NULL AND EXISTS (
                SELECT 1 FROM job r WHERE r.kind = j.kind AND r.dedupe_key = j.dedupe_key
                                      AND r.status = 'RUNNING'))
+         -- A full key's jobs are passed over (a hashed set), however many of them wait.
+         AND (j.concurrency_key IS NULL
+              OR j.concurrency_key NOT IN (SELECT concurrency_key FROM running WHERE n >= $5))
        ORDER BY j.fair_round, j.run_after
        LIMIT $3
-       FOR UPDATE SKIP LOCKED)
+       FOR UPDATE OF j SKIP LOCKED),
+    -- A key's candidates beyond its free places stay PENDING (locked only until this commits).
+    picked AS (
+      SELECT ranked.id FROM (
+        SELECT c.id, c.concurrency_key, coalesce(r.n, 0) AS running,
+               row_number() OVER (PARTITION BY c.concurrency_key
+                                  ORDER BY c.fair_round, c.run_after) AS n
+          FROM candidates c LEFT JOIN running r USING (concurrency_key)) ranked
+       WHERE ranked.concurrency_key IS NULL OR ranked.running + ranked.n <= $5)
     UPDATE job j
        SET status = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
            locked_until = now() + $4 * interval '1 millisecond', started_at = now(),
@@ -196,6 +230,11 @@ export const SQL = {
            finished_at = CASE WHEN m.superseded THEN now() END, updated_at = now()
       FROM mine m WHERE j.id = m.id
     RETURNING j.id`,
+
+  /** The waiting jobs of concurrency keys (say, a disabled endpoint's deliveries) are cancelled. */
+  cancelKeys: `
+    UPDATE job SET status = 'CANCELLED', last_error = $3, finished_at = now(), updated_at = now()
+     WHERE kind = $1 AND concurrency_key = ANY($2::text[]) AND status = 'PENDING'`,
 
   /** A running job stopped for good (cancelled, or its subject is gone). */
   cancelled: `
@@ -354,9 +393,16 @@ export class JobQueue {
     }
   }
 
-  /** Adds many jobs of one kind in one statement; those whose key already waits are skipped. */
-  async enqueueMany<P>(kind: string, jobs: Omit<NewJob<P>, 'kind'>[]): Promise<Job<P>[]> {
-    return this.insert<P>(kind, jobs);
+  /**
+   * Adds many jobs of one kind in one statement; those whose key already waits are skipped.
+   * In the caller's transaction when given `db` (with what the jobs are about).
+   */
+  async enqueueMany<P>(
+    kind: string,
+    jobs: Omit<NewJob<P>, 'kind'>[],
+    db: Db = this.dataSource,
+  ): Promise<Job<P>[]> {
+    return this.insert<P>(kind, jobs, db);
   }
 
   /**
@@ -403,10 +449,19 @@ export class JobQueue {
     return enqueued;
   }
 
-  /** Claims up to `limit` due jobs of a kind for `workerId`, holding each for `leaseMs`. */
-  async claim(kind: string, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+  /**
+   * Claims up to `limit` due jobs of a kind for `workerId`, holding each for `leaseMs`; at
+   * most `perKey` of one concurrency key run at once (default: no bound).
+   */
+  async claim(
+    kind: string,
+    workerId: string,
+    limit: number,
+    leaseMs: number,
+    perKey = UNBOUNDED,
+  ): Promise<Job[]> {
     try {
-      return await this.jobs(this.dataSource, SQL.claim, [kind, workerId, limit, leaseMs]);
+      return await this.jobs(this.dataSource, SQL.claim, [kind, workerId, limit, leaseMs, perKey]);
     } catch (error) {
       // Two claimers raced for jobs of one key (a follow-up was queued while its predecessor
       // was being claimed): the unique index refused the second. Nothing was claimed by this
@@ -543,6 +598,11 @@ export class JobQueue {
     return (await this.jobs<P, R>(this.dataSource, SQL.cancel, [id, companyId, kind]))[0];
   }
 
+  /** See `SQL.cancelKeys`; runs in the caller's transaction (`db`). */
+  async cancelKeys(db: EntityManager, kind: string, keys: string[], reason: string) {
+    await this.rows(db, SQL.cancelKeys, [kind, keys, reason]);
+  }
+
   /** See `SQL.detach`; runs in the caller's transaction (`db`). */
   async detach(
     db: EntityManager,
@@ -552,15 +612,20 @@ export class JobQueue {
     await this.rows(db, SQL.detach, [job.kind, job.dedupeKey, job.companyId, reason]);
   }
 
-  /** Inserts, then tells this process's worker (others hear the NOTIFY). */
+  /**
+   * Inserts, then tells this process's worker (others hear the NOTIFY). In a transaction, the
+   * worker may look before the commit; the NOTIFY at the commit wakes it again.
+   */
   private async insert<P, R = unknown>(
     kind: string,
     jobs: Omit<NewJob<P>, 'kind'>[],
+    db: Db = this.dataSource,
   ): Promise<Job<P, R>[]> {
-    const created = await this.jobs<P, R>(this.dataSource, SQL.enqueue, [
+    const created = await this.jobs<P, R>(db, SQL.enqueue, [
       kind,
       jobs.map((j) => j.companyId),
       jobs.map((j) => j.dedupeKey ?? null),
+      jobs.map((j) => j.concurrencyKey ?? null),
       jobs.map((j) => JSON.stringify(j.payload ?? {})),
       jobs.map((j): JobTrigger => j.trigger),
       jobs.map((j) => j.maxAttempts),
@@ -592,8 +657,7 @@ export class JobQueue {
   ): Promise<T[]> {
     const name = PREPARED.get(sql);
     if (db !== this.dataSource || !name) return sqlRows<T>(db, sql, params);
-    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
-    return (await pool.query<T>({ name, text: sql, values: params })).rows;
+    return preparedRows<T>(this.dataSource, name, sql, params);
   }
 
   private async jobs<P = unknown, R = unknown>(
@@ -605,6 +669,9 @@ export class JobQueue {
   }
 }
 
+/** The claim's per-key bound for kinds without one (the largest `integer`). */
+const UNBOUNDED = 2 ** 31 - 1;
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23505';
 }
@@ -614,6 +681,7 @@ interface JobRow<P, R> {
   kind: string;
   company_id: string;
   dedupe_key: string | null;
+  concurrency_key: string | null;
   payload: P;
   status: JobStatus;
   trigger: JobTrigger;
@@ -637,6 +705,7 @@ function toJob<P, R>(row: JobRow<P, R>): Job<P, R> {
     kind: row.kind,
     companyId: row.company_id,
     dedupeKey: row.dedupe_key,
+    concurrencyKey: row.concurrency_key,
     payload: row.payload,
     status: row.status,
     trigger: row.trigger,

@@ -16,6 +16,8 @@ export interface Job<P = unknown, R = unknown> {
   companyId: string;
   /** Jobs of one kind with the same key coalesce (one waiting, one running at a time). */
   dedupeKey: string | null;
+  /** At most the kind's `perKey` jobs of one concurrency key run at once (e.g. per endpoint). */
+  concurrencyKey: string | null;
   payload: P;
   status: JobStatus;
   trigger: JobTrigger;
@@ -38,6 +40,7 @@ export interface NewJob<P = unknown> {
   kind: string;
   companyId: string;
   dedupeKey?: string | null;
+  concurrencyKey?: string | null;
   payload: P;
   trigger: JobTrigger;
   maxAttempts: number;

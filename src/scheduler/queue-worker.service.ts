@@ -40,6 +40,8 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
   /** Kinds that may have due jobs for free slots: what the tick under way claims next. */
   private readonly wanted = new Set<string>();
   private wantAll = false;
+  /** Kinds whose feed (JobHandler.feed) should run before the next claim. */
+  private readonly feeds = new Set<string>();
   private housekeepingDue = false;
   /** After failed ticks (the database is away), kicks are ignored until then. */
   private pausedUntil = 0;
@@ -111,7 +113,10 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
       setInterval(() => this.kick({ housekeeping: true }), every),
     );
     this.unsubscribe = this.signals.onEnqueued((kind) => this.kick({ kind }));
-    this.listener.start((kind) => this.kick({ kind }));
+    this.listener.start(
+      (kind) => this.kick({ kind }),
+      (kind) => this.kick({ feed: kind ?? true }),
+    );
     this.kick({ housekeeping: true });
   }
 
@@ -136,14 +141,18 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
 
   /**
    * Wants a claim for `kind` (default: every kind), and a tick to make it, unless one is
-   * under way: that one goes round again. A failing tick (database away) pauses the loop,
+   * under way: that one goes round again. `feed`: the kind's feed runs first (every kind's
+   * that has one when `feed` is true, as on every poll tick). A failing tick (database away) pauses the loop,
    * doubling from the poll interval up to a minute, and the loop resumes by itself once the
    * database answers again.
    */
-  kick(options: { housekeeping?: boolean; kind?: string } = {}): void {
+  kick(options: { housekeeping?: boolean; kind?: string; feed?: string | true } = {}): void {
     if (this.stopping || Date.now() < this.pausedUntil) return;
-    if (options.kind) this.wanted.add(options.kind);
+    const kind = options.kind ?? (options.feed === true ? undefined : options.feed);
+    if (kind) this.wanted.add(kind);
     else this.wantAll = true;
+    if (typeof options.feed === 'string') this.feeds.add(options.feed);
+    if (options.feed === true || options.housekeeping) this.wantEveryFeed();
     if (options.housekeeping) this.housekeepingDue = true;
     void this.tick();
   }
@@ -156,6 +165,7 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
     await this.housekeeping();
     do {
       this.wantAll = true;
+      this.wantEveryFeed();
       await this.tick();
       await this.runner.settled();
     } while (
@@ -198,11 +208,24 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
       await this.housekeeping();
     }
     while (this.wantAll || this.wanted.size > 0) {
+      await this.runFeeds();
       const kinds = this.wantAll ? undefined : new Set(this.wanted);
       this.wantAll = false;
       this.wanted.clear();
       // Kinds that got jobs may have more due, for slots still free: again.
       for (const kind of await this.claimFreeSlots(kinds)) this.wanted.add(kind);
+    }
+  }
+
+  private wantEveryFeed(): void {
+    for (const handler of this.registry.all()) if (handler.feed) this.feeds.add(handler.kind);
+  }
+
+  /** The feeds wanted, each once, before the claims they may have made jobs for. */
+  private async runFeeds(): Promise<void> {
+    for (const kind of [...this.feeds]) {
+      this.feeds.delete(kind);
+      await this.registry.get(kind)?.feed?.();
     }
   }
 
@@ -223,8 +246,8 @@ export class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShu
       const lane = this.runner.lane(handler);
       const free = lane.free;
       if (this.stopping || free <= 0 || (kinds && !kinds.has(handler.kind))) return;
-      const { leaseMs } = handler.settings;
-      const claimed = await this.queue.claim(handler.kind, this.workerId, free, leaseMs);
+      const { leaseMs, perKey } = handler.settings;
+      const claimed = await this.queue.claim(handler.kind, this.workerId, free, leaseMs, perKey);
       for (const job of claimed) this.runner.start(lane, job);
       if (claimed.length) started.add(handler.kind);
     });

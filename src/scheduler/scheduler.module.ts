@@ -3,6 +3,7 @@ import { EventsModule } from '../events/events.module.js';
 import { QueueModule } from '../queue/queue.module.js';
 import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
 import { SyncModule } from '../sync/sync.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { QueueWorker } from './queue-worker.service.js';
 import { Reaper } from './reaper.js';
 import { Retention } from './retention.js';
@@ -13,7 +14,7 @@ import { SyncSchedule } from './sync-schedule.js';
  * handlers' modules are imported so that their kinds are registered wherever a worker runs.
  */
 @Module({
-  imports: [QueueModule, SyncJobsModule, SyncModule, EventsModule],
+  imports: [QueueModule, SyncJobsModule, SyncModule, EventsModule, WebhooksModule],
   providers: [QueueWorker, Reaper, Retention, SyncSchedule],
   exports: [QueueWorker],
 })

@@ -218,18 +218,26 @@ export function rateLimitWaitMs(
   throttled: boolean,
   now = Date.now(),
 ): number | undefined {
-  const retryAfter = headerValue(headers['retry-after']);
-  if (retryAfter !== undefined) {
-    if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
+  const retryAfter = retryAfterMs(headers, now);
+  if (retryAfter !== undefined) return retryAfter;
   const windowUsedUp = headerValue(headers['x-rate-limit-remaining']) === '0';
   const reset = headerValue(headers['x-rate-limit-reset']);
   if ((throttled || windowUsedUp) && reset !== undefined && /^\d+$/.test(reset)) {
     return Math.max(0, Number(reset) * 1000 - now);
   }
   return undefined;
+}
+
+/** `Retry-After` (seconds or an HTTP date) as milliseconds from `now`, when sent. */
+export function retryAfterMs(
+  headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): number | undefined {
+  const retryAfter = headerValue(headers['retry-after']);
+  if (retryAfter === undefined) return undefined;
+  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -260,12 +268,14 @@ function detailOf(text: string): string {
   }
 }
 
-function networkReason(error: unknown): string {
+/** The short reason a request got no answer (`ECONNREFUSED`, …). */
+export function networkReason(error: unknown): string {
   const err = error as { code?: string; cause?: { code?: string; message?: string } };
   return err.cause?.code ?? err.code ?? err.cause?.message ?? String(error);
 }
 
-function findProviderError(error: unknown): ProviderError | undefined {
+/** The ProviderError in an error's cause chain (our DNS guard's refusal, say). */
+export function findProviderError(error: unknown): ProviderError | undefined {
   for (let e = error as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e instanceof ProviderError) return e;
   }
