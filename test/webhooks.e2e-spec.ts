@@ -147,10 +147,14 @@ const keyEvent = (company: TestCompany, name: string): NewEvent => ({
  * Runs the queue (fan-out included) until `done` holds; waits only for due retries, and for
  * events to become visible (a transaction open anywhere on the server holds them back).
  */
-async function deliverUntil(done: () => Promise<boolean> | boolean, what = 'deliveries') {
+async function deliverUntil(
+  done: () => Promise<boolean> | boolean,
+  what = 'deliveries',
+  by: QueueWorker = worker,
+) {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    await worker.drain();
+    await by.drain();
     if (await done()) return;
     if (Date.now() > deadline) throw new Error(`${what} not done within 60 s`);
     await sleep(10);
@@ -534,8 +538,11 @@ describe('the endpoint lifecycle', () => {
     );
     try {
       await append(keyEvent(globex, 'policy'));
-      const strictWorker = strict.app.get(QueueWorker);
-      await strictWorker.drain();
+      await deliverUntil(
+        async () => (await deliveriesOf(globex, endpoint)).length > 0,
+        'the refused delivery',
+        strict.app.get(QueueWorker),
+      );
       const [delivery] = await deliveriesOf(globex, endpoint);
       expect(delivery).toMatchObject({ status: 'failed', attempts: 1, responseStatus: null });
       expect(String(delivery.error)).toMatch(/must use https/);
