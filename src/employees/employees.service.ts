@@ -49,8 +49,8 @@ export class EmployeesService {
     }
     if (query.groupId) {
       rows.andWhere(
-        `e.id IN (SELECT m.employee_id FROM scim_group_member m
-                   JOIN scim_group g ON g.id = m.group_id
+        `e.id IN (SELECT m.employee_id FROM group_membership m
+                   JOIN directory_group g ON g.id = m.group_id
                   WHERE g.id = :groupId AND g.company_id = :companyId)`,
         { groupId: query.groupId },
       );

@@ -28,10 +28,17 @@ interface MemberRow {
   display: string;
 }
 
+/**
+ * A SCIM group is a `directory_group` of its connection (its own source: external_id = id)
+ * with its SCIM-only attributes beside it.
+ */
+const GROUPS = `directory_group g JOIN scim_group_attributes s ON s.group_id = g.id`;
+const GROUP_ROW = `g.id, g.name AS display_name, s.external_id, s.version, g.created_at, g.updated_at`;
+
 const GROUP_COLUMNS: FilterColumns = {
   id: { sql: 'g.id', kind: 'uuid' },
-  displayname: { sql: 'g.display_name', kind: 'text' },
-  externalid: { sql: 'g.external_id', kind: 'exact' },
+  displayname: { sql: 'g.name', kind: 'text' },
+  externalid: { sql: 's.external_id', kind: 'exact' },
   'meta.created': { sql: 'g.created_at', kind: 'date' },
   'meta.lastmodified': { sql: 'g.updated_at', kind: 'date' },
 };
@@ -58,8 +65,12 @@ export class ScimGroupsService {
     const id = await this.write(async (tx) => {
       const [row] = await sqlRows<{ id: string }>(
         tx,
-        `INSERT INTO scim_group (connection_id, company_id, display_name, external_id)
-         VALUES ($1, $2, $3, $4) RETURNING id`,
+        `WITH fresh AS (SELECT gen_random_uuid() AS id),
+         grp AS (
+           INSERT INTO directory_group (id, connection_id, company_id, external_id, name)
+           SELECT id, $1, $2, id::text, $3 FROM fresh RETURNING id)
+         INSERT INTO scim_group_attributes (group_id, external_id)
+         SELECT id, $4 FROM grp RETURNING group_id AS id`,
         [conn.id, conn.companyId, input.displayName, input.externalId],
       );
       await this.addMembers(tx, conn, row.id, input.members);
@@ -81,7 +92,7 @@ export class ScimGroupsService {
     const where = query.filter ? ` AND ${this.filterSql(query.filter, params)}` : '';
     const [{ total }] = await sqlRows<{ total: number }>(
       this.dataSource,
-      `SELECT count(*)::int AS total FROM scim_group g WHERE g.connection_id = $1${where}`,
+      `SELECT count(*)::int AS total FROM ${GROUPS} WHERE g.connection_id = $1${where}`,
       params,
     );
     const rows =
@@ -89,7 +100,7 @@ export class ScimGroupsService {
         ? []
         : await sqlRows<GroupRow>(
             this.dataSource,
-            `SELECT g.* FROM scim_group g WHERE g.connection_id = $1${where}
+            `SELECT ${GROUP_ROW} FROM ${GROUPS} WHERE g.connection_id = $1${where}
               ORDER BY g.created_at, g.id
               OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
             [...params, query.startIndex - 1, query.count],
@@ -111,12 +122,9 @@ export class ScimGroupsService {
     const input = parseGroup(body);
     await this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
-      await tx.query(`UPDATE scim_group SET display_name = $2, external_id = $3 WHERE id = $1`, [
-        id,
-        input.displayName,
-        input.externalId,
-      ]);
-      await tx.query(`DELETE FROM scim_group_member WHERE group_id = $1`, [id]);
+      await setName(tx, id, input.displayName);
+      await setExternalId(tx, id, input.externalId);
+      await tx.query(`DELETE FROM group_membership WHERE group_id = $1`, [id]);
       await this.addMembers(tx, conn, id, input.members);
       await this.touch(tx, id);
     });
@@ -141,14 +149,13 @@ export class ScimGroupsService {
         const lower = (path ?? '').toLowerCase();
         if (lower === 'displayname') {
           if (op === 'remove') throw invalidValue('displayName is required');
-          const name = groupName(value);
-          await tx.query(`UPDATE scim_group SET display_name = $2 WHERE id = $1`, [id, name]);
+          await setName(tx, id, groupName(value));
         } else if (lower === 'externalid') {
           const externalId = op === 'remove' ? null : optionalString(value, 'externalId');
-          await tx.query(`UPDATE scim_group SET external_id = $2 WHERE id = $1`, [id, externalId]);
+          await setExternalId(tx, id, externalId);
         } else if (lower === 'members') {
           if (op === 'replace' || (op === 'remove' && value === undefined)) {
-            await tx.query(`DELETE FROM scim_group_member WHERE group_id = $1`, [id]);
+            await tx.query(`DELETE FROM group_membership WHERE group_id = $1`, [id]);
           }
           if (op === 'remove' && value !== undefined) {
             await this.removeMembers(tx, id, memberIds(value));
@@ -172,7 +179,7 @@ export class ScimGroupsService {
   async remove(conn: ScimConnection, id: string, options: WriteOptions = {}): Promise<void> {
     await this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
-      await tx.query(`DELETE FROM scim_group WHERE id = $1`, [id]);
+      await tx.query(`DELETE FROM directory_group WHERE id = $1`, [id]);
     });
   }
 
@@ -181,7 +188,7 @@ export class ScimGroupsService {
     const member = /^\s*members(?:\.value)?\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     if (member) {
       params.push(member[1].toLowerCase());
-      return `EXISTS (SELECT 1 FROM scim_group_member m
+      return `EXISTS (SELECT 1 FROM group_membership m
                        WHERE m.group_id = g.id AND m.employee_id::text = $${params.length})`;
     }
     return filterToSql(filter, GROUP_COLUMNS, params);
@@ -192,7 +199,7 @@ export class ScimGroupsService {
       this.dataSource,
       `SELECT m.group_id, m.employee_id AS value,
               COALESCE(u.display_name, u.user_name) AS display
-         FROM scim_group_member m JOIN scim_user u ON u.employee_id = m.employee_id
+         FROM group_membership m JOIN scim_user u ON u.employee_id = m.employee_id
         WHERE m.group_id = ANY($1::uuid[])
         ORDER BY m.group_id, u.user_name`,
       [groupIds],
@@ -219,7 +226,7 @@ export class ScimGroupsService {
       throw invalidValue(`unknown member(s): ${missing.join(', ')}`);
     }
     await tx.query(
-      `INSERT INTO scim_group_member (group_id, employee_id)
+      `INSERT INTO group_membership (group_id, employee_id)
        SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
       [id, wanted],
     );
@@ -229,7 +236,7 @@ export class ScimGroupsService {
     const valid = ids.map((v) => v.toLowerCase()).filter((v) => UUID.test(v));
     if (valid.length === 0) return;
     await tx.query(
-      `DELETE FROM scim_group_member WHERE group_id = $1 AND employee_id = ANY($2::uuid[])`,
+      `DELETE FROM group_membership WHERE group_id = $1 AND employee_id = ANY($2::uuid[])`,
       [id, valid],
     );
   }
@@ -238,7 +245,8 @@ export class ScimGroupsService {
   private async touch(tx: EntityManager, id: string): Promise<number> {
     const [row] = await sqlRows<{ version: number }>(
       tx,
-      `UPDATE scim_group SET version = version + 1, updated_at = now() WHERE id = $1
+      `WITH touched AS (UPDATE directory_group SET updated_at = now() WHERE id = $1)
+       UPDATE scim_group_attributes SET version = version + 1 WHERE group_id = $1
        RETURNING version`,
       [id],
     );
@@ -249,7 +257,8 @@ export class ScimGroupsService {
     const [row] = UUID.test(id)
       ? await sqlRows<GroupRow>(
           db,
-          `SELECT * FROM scim_group WHERE id = $1 AND connection_id = $2${lock ? ' FOR UPDATE' : ''}`,
+          `SELECT ${GROUP_ROW} FROM ${GROUPS}
+            WHERE g.id = $1 AND g.connection_id = $2${lock ? ' FOR UPDATE' : ''}`,
           [id, conn.id],
         )
       : [];
@@ -270,6 +279,17 @@ export class ScimGroupsService {
       throw error;
     }
   }
+}
+
+async function setName(tx: EntityManager, id: string, name: string): Promise<void> {
+  await tx.query(`UPDATE directory_group SET name = $2 WHERE id = $1`, [id, name]);
+}
+
+async function setExternalId(tx: EntityManager, id: string, externalId: string | null) {
+  await tx.query(`UPDATE scim_group_attributes SET external_id = $2 WHERE group_id = $1`, [
+    id,
+    externalId,
+  ]);
 }
 
 function optionalString(value: unknown, field: string): string | null {

@@ -264,7 +264,11 @@ export class ScimUsersService {
         [id],
       );
       await touchGroupsOf(tx, id);
-      await tx.query(`DELETE FROM scim_group_member WHERE employee_id = $1`, [id]);
+      await tx.query(
+        `DELETE FROM group_membership
+          WHERE employee_id = $1 AND group_id IN (SELECT group_id FROM scim_group_attributes)`,
+        [id],
+      );
       await tx.query(
         `UPDATE scim_user SET manager_id = NULL, updated_at = now(), version = version + 1
           WHERE connection_id = $1 AND manager_id = $2`,
@@ -403,11 +407,17 @@ async function checkManager(tx: EntityManager, conn: ScimConnection, managerId: 
   if (!found) throw invalidValue(`manager.value "${managerId}" is not the id of a user`);
 }
 
-/** A new version of every group the user is a member of (their member list changes). */
+/**
+ * A new version of every SCIM group the user is a member of (their member list changes);
+ * groups a pull sync wrote are the sync's to change.
+ */
 async function touchGroupsOf(tx: EntityManager, employeeId: string): Promise<void> {
   await tx.query(
-    `UPDATE scim_group SET version = version + 1, updated_at = now()
-      WHERE id IN (SELECT group_id FROM scim_group_member WHERE employee_id = $1)`,
+    `WITH versioned AS (
+       UPDATE scim_group_attributes SET version = version + 1
+        WHERE group_id IN (SELECT group_id FROM group_membership WHERE employee_id = $1)
+       RETURNING group_id)
+     UPDATE directory_group SET updated_at = now() WHERE id IN (SELECT group_id FROM versioned)`,
     [employeeId],
   );
 }
