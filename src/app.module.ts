@@ -11,6 +11,7 @@ import type { AppConfig } from './config/config.schema.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DirectoryModule } from './directory/directory.module.js';
 import { EmployeesModule } from './employees/employees.module.js';
+import { GroupsModule } from './groups/groups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { createRootLogger, type RootLogger } from './logging/logger.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         DirectoryModule,
         ScimModule,
         EmployeesModule,
+        GroupsModule,
         SyncModule,
         SyncJobsModule,
         ScheduleModule.forRoot(),

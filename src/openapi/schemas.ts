@@ -147,6 +147,14 @@ const SYNC_STATS = [
   'deactivated',
   'skipped',
 ] as const;
+/** There when the run synced groups. */
+const GROUP_STATS = [
+  'groupsCreated',
+  'groupsUpdated',
+  'groupsDeleted',
+  'membershipsAdded',
+  'membershipsRemoved',
+] as const;
 
 export class SyncJobSchema {
   @ApiProperty(UUID) id!: string;
@@ -165,11 +173,16 @@ export class SyncJobSchema {
   @ApiProperty({
     type: 'object',
     nullable: true,
-    properties: Object.fromEntries(SYNC_STATS.map((name) => [name, { type: 'integer' }])),
+    properties: Object.fromEntries(
+      [...SYNC_STATS, ...GROUP_STATS].map((name) => [name, { type: 'integer' }]),
+    ),
     required: [...SYNC_STATS],
     additionalProperties: false,
   })
-  stats!: Record<(typeof SYNC_STATS)[number], number> | null;
+  stats!:
+    | (Record<(typeof SYNC_STATS)[number], number> &
+        Partial<Record<(typeof GROUP_STATS)[number], number>>)
+    | null;
   @ApiProperty(DATE) createdAt!: string;
   @ApiProperty(DATE) updatedAt!: string;
 }
@@ -203,6 +216,36 @@ export class EmployeeSchema {
   @ApiProperty(DATE) createdAt!: string;
   @ApiProperty(DATE) updatedAt!: string;
   @ApiProperty({ ...DATE, nullable: true }) deactivatedAt!: string | null;
+}
+
+export class GroupRefSchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty() name!: string;
+}
+
+export class EmployeeDetailSchema extends EmployeeSchema {
+  @ApiProperty({ type: [GroupRefSchema], description: 'Its groups, in name order' })
+  groups!: GroupRefSchema[];
+}
+
+export class GroupSchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty({ ...UUID, description: 'The connection it comes from' }) connectionId!: string;
+  @ApiProperty({
+    description: "The source directory's id of the group (a SCIM group's is its own id)",
+  })
+  externalId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty(INTEGER) memberCount!: number;
+  @ApiProperty(DATE) createdAt!: string;
+  @ApiProperty(DATE) updatedAt!: string;
+}
+
+export class GroupPageSchema {
+  @ApiProperty({ type: [GroupSchema] }) items!: GroupSchema[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor`; null at the end' })
+  nextCursor!: string | null;
 }
 
 export class EmployeePageSchema {
