@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsNotEmpty,
   IsObject,
@@ -30,7 +31,19 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const IDENTITY_STORE_ID = /^d-[0-9a-f]{10}$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 
-export class OktaConfig {
+/** What every pull connection may say about groups (SCIM connections are pushed groups). */
+export class GroupSyncConfig {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: true,
+    description: 'Read groups and their members in the same sync as users; false: users only',
+  })
+  @IsOptional()
+  @IsBoolean()
+  syncGroups?: boolean;
+}
+
+export class OktaConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: HTTP_URL.source })
   @Matches(HTTP_URL, { message: '$property must be an https URL such as https://acme.okta.com' })
   orgUrl!: string;
@@ -40,6 +53,19 @@ export class OktaConfig {
   @IsNotEmpty()
   @MaxLength(4096)
   apiToken!: string;
+
+  @ApiPropertyOptional({
+    maxLength: 1024,
+    minLength: 1,
+    description:
+      'An Okta `search` expression selecting the groups to sync, e.g. ' +
+      '`type eq "OKTA_GROUP" and profile.name sw "eng-"`; all groups when absent',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  groupFilter?: string;
 }
 
 export class EntraIdConfig {

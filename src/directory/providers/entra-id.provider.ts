@@ -7,6 +7,7 @@ import {
   type DirectoryProvider,
   type DirectoryUser,
 } from './directory-provider.js';
+import { testFirstPages } from './connection-test.js';
 import type { ProviderHttpClient } from './provider-http-client.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -81,11 +82,8 @@ export class EntraIdProvider implements DirectoryProvider {
     }
   }
 
-  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
-    for await (const page of this.pages(raw, signal)) {
-      return { ok: true, userCount: page.length };
-    }
-    return { ok: true, userCount: 0 };
+  test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    return testFirstPages(this, raw, signal);
   }
 
   /**
