@@ -313,7 +313,7 @@ describe('POST /api/directory/:id/test', () => {
       .post(`/api/directory/${id}/test`)
       .set(bearer(acme.adminKey))
       .expect(200);
-    expect(ok.body).toEqual({ ok: true, userCount: 999 });
+    expect(ok.body).toEqual({ ok: true, userCount: 999, groupCount: 0 });
 
     await t
       .http()

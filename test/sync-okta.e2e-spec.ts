@@ -250,7 +250,7 @@ describe('POST /api/directory/:id/test', () => {
       .post(`/api/directory/${id}/test`)
       .set(bearer(acme.adminKey))
       .expect(200);
-    expect(ok.body).toEqual({ ok: true, userCount: 200 });
+    expect(ok.body).toEqual({ ok: true, userCount: 200, groupCount: 0 });
 
     await t
       .http()

@@ -130,6 +130,12 @@ export class ConnectionTestSchema {
   @ApiProperty() ok!: boolean;
   @ApiPropertyOptional({ ...INTEGER, description: "Users on the provider's first page" })
   userCount?: number;
+  @ApiPropertyOptional({
+    ...INTEGER,
+    description:
+      "Groups on the provider's first page of groups; only when the connection syncs groups",
+  })
+  groupCount?: number;
   @ApiPropertyOptional({ description: 'What went wrong, in words a person can act on' })
   error?: string;
 }

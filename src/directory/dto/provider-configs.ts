@@ -1,6 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsNotEmpty,
   IsObject,
@@ -30,7 +32,37 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const IDENTITY_STORE_ID = /^d-[0-9a-f]{10}$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 
-export class OktaConfig {
+/**
+ * A provider's own expression selecting the groups to sync (all groups when absent): sent to
+ * the provider as given, which answers a malformed one with an error the sync reports.
+ */
+function GroupFilter(description: string) {
+  return applyDecorators(
+    ApiPropertyOptional({
+      maxLength: 1024,
+      minLength: 1,
+      description: `${description}; all groups when absent`,
+    }),
+    IsOptional(),
+    IsString(),
+    IsNotEmpty(),
+    MaxLength(1024),
+  );
+}
+
+/** What every pull connection may say about groups (SCIM connections are pushed groups). */
+export class GroupSyncConfig {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: true,
+    description: 'Read groups and their members in the same sync as users; false: users only',
+  })
+  @IsOptional()
+  @IsBoolean()
+  syncGroups?: boolean;
+}
+
+export class OktaConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: HTTP_URL.source })
   @Matches(HTTP_URL, { message: '$property must be an https URL such as https://acme.okta.com' })
   orgUrl!: string;
@@ -40,9 +72,15 @@ export class OktaConfig {
   @IsNotEmpty()
   @MaxLength(4096)
   apiToken!: string;
+
+  @GroupFilter(
+    'An Okta `search` expression selecting the groups to sync, e.g. ' +
+      '`type eq "OKTA_GROUP" and profile.name sw "eng-"`',
+  )
+  groupFilter?: string;
 }
 
-export class EntraIdConfig {
+export class EntraIdConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: TENANT_ID.source })
   @IsString()
   @Matches(TENANT_ID, { message: '$property must be a tenant GUID or domain' })
@@ -69,6 +107,22 @@ export class EntraIdConfig {
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   graphBaseUrl?: string;
+
+  @GroupFilter(
+    "A Microsoft Graph `$filter` selecting the groups to sync, e.g. `startswith(displayName,'eng-')`",
+  )
+  groupFilter?: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      "true: a group's members include the users of the groups nested in it, at any depth " +
+      '(Graph `transitiveMembers`); false: its direct user members only',
+  })
+  @IsOptional()
+  @IsBoolean()
+  flattenNestedGroups?: boolean;
 }
 
 export class GoogleWorkspaceConfig {

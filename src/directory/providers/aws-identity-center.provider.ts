@@ -19,6 +19,7 @@ import {
   type DirectoryProvider,
   type DirectoryUser,
 } from './directory-provider.js';
+import { testFirstPages } from './connection-test.js';
 import {
   guardedLookup,
   rateLimitWaitMs,
@@ -95,11 +96,8 @@ export class AwsIdentityCenterProvider implements DirectoryProvider {
     }
   }
 
-  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
-    for await (const page of this.pages(raw, signal)) {
-      return { ok: true, userCount: page.length };
-    }
-    return { ok: true, userCount: 0 };
+  test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    return testFirstPages(this, raw, signal);
   }
 
   private client(config: AwsIdentityCenterConfig): IdentitystoreClient {

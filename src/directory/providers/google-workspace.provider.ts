@@ -8,6 +8,7 @@ import {
   type DirectoryProvider,
   type DirectoryUser,
 } from './directory-provider.js';
+import { testFirstPages } from './connection-test.js';
 import type { ProviderHttpClient } from './provider-http-client.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -90,11 +91,8 @@ export class GoogleWorkspaceProvider implements DirectoryProvider {
     } while (pageToken);
   }
 
-  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
-    for await (const page of this.pages(raw, signal)) {
-      return { ok: true, userCount: page.length };
-    }
-    return { ok: true, userCount: 0 };
+  test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    return testFirstPages(this, raw, signal);
   }
 
   /** One page; a 401 drops the cached token and the page is asked once more with a new one. */

@@ -16,6 +16,7 @@ import {
   type DirectoryProvider,
   type DirectoryUser,
 } from './directory-provider.js';
+import { testFirstPages } from './connection-test.js';
 import { guardedLookup } from './provider-http-client.js';
 
 const PAGE_SIZE = 500;
@@ -83,9 +84,8 @@ export class LdapProvider implements DirectoryProvider {
     }
   }
 
-  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
-    for await (const page of this.pages(raw, signal)) return { ok: true, userCount: page.length };
-    return { ok: true, userCount: 0 };
+  test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    return testFirstPages(this, raw, signal);
   }
 
   private client(config: LdapConfig): Client {
