@@ -1,5 +1,5 @@
 import type { GroupStats } from '../sync-jobs/sync-job.types.js';
-import type { DirectoryGroup, GroupReader } from './group-reader.js';
+import type { DirectoryGroup, GroupReader } from '../directory/providers/directory-provider.js';
 import type { GroupWriter, RosterGroup } from './group-writer.js';
 
 /** Groups upserted per statement. */

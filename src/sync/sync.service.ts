@@ -5,7 +5,6 @@ import { ProviderError, type DirectoryUser } from '../directory/providers/direct
 import { ProviderRegistry } from '../directory/providers/provider-registry.js';
 import { DirectoryService, type SyncTarget } from '../directory/directory.service.js';
 import { EmployeeWriter, type RosterUser } from './employee-writer.js';
-import type { GroupSource } from './group-reader.js';
 import { syncGroups } from './group-sync.js';
 import { GroupWriter } from './group-writer.js';
 import type { SyncStats } from './sync-stats.js';
@@ -115,7 +114,7 @@ export class SyncService {
         allow: options.allowMassDeprovision === true,
       });
       // Groups come after the people they hold, in the same run.
-      const groups = (provider as GroupSource).openGroups?.(connection.config, signal);
+      const groups = provider.openGroups?.(connection.config, signal);
       if (groups) Object.assign(stats, await syncGroups(groups, groupWriter, signal));
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return stats;
