@@ -11,6 +11,7 @@ import type { AppConfig } from './config/config.schema.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DirectoryModule } from './directory/directory.module.js';
 import { EmployeesModule } from './employees/employees.module.js';
+import { EventsModule } from './events/events.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { createRootLogger, type RootLogger } from './logging/logger.js';
@@ -44,6 +45,7 @@ export class AppModule {
         ScimModule,
         EmployeesModule,
         GroupsModule,
+        EventsModule,
         SyncModule,
         SyncJobsModule,
         ScheduleModule.forRoot(),

@@ -9,16 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { IsNull, type EntityManager, type Repository } from 'typeorm';
 import type { AuthContext } from './auth-context.js';
 import { ApiKey, type ApiKeyRole } from './api-key.entity.js';
+import type { ApiKeyView } from './api-key-view.js';
 import { generateToken, hashToken } from './secret-token.js';
-
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  role: ApiKeyRole;
-  prefix: string;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-}
 
 /** Who a key is: what a client (the dashboard) needs to know about its own key. */
 export interface CallerView {

@@ -74,7 +74,10 @@ export class CursorCodec<T extends Record<string, string>> {
 
 const INVALID = Symbol('invalid cursor');
 
-/** A `cursor` query parameter, decoded by the validation pipe: 400 "cursor is invalid". */
+/**
+ * A cursor query parameter (`cursor`, or another name), decoded by the validation pipe:
+ * 400 "<name> is invalid".
+ */
 export const IsCursor = <T extends Record<string, string>>(codec: CursorCodec<T>) =>
   applyDecorators(
     ApiPropertyOptional({
@@ -90,7 +93,7 @@ export const IsCursor = <T extends Record<string, string>>(codec: CursorCodec<T>
       name: 'isCursor',
       validator: {
         validate: (value) => value !== INVALID,
-        defaultMessage: () => 'cursor is invalid',
+        defaultMessage: (args) => `${args?.property ?? 'cursor'} is invalid`,
       },
     }),
   );

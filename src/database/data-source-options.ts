@@ -6,6 +6,7 @@ import { QueueNotifyRetention1764500000000 } from '../../migrations/176450000000
 import { Scim1764550000000 } from '../../migrations/1764550000000-Scim.js';
 import { OptionalEmail1764620000000 } from '../../migrations/1764620000000-OptionalEmail.js';
 import { JobQueue1764650000000 } from '../../migrations/1764650000000-JobQueue.js';
+import { Events1764700000000 } from '../../migrations/1764700000000-Events.js';
 import { Groups1764720000000 } from '../../migrations/1764720000000-Groups.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   Scim1764550000000,
   OptionalEmail1764620000000,
   JobQueue1764650000000,
+  Events1764700000000,
   Groups1764720000000,
 ];
 

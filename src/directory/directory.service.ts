@@ -16,29 +16,11 @@ import {
 } from './connection-config.js';
 import { ConfigCrypto } from './config-crypto.js';
 import type { ConnectionType } from './connection-types.js';
-import { DirectoryConnection, type ConnectionStatus } from './directory-connection.entity.js';
+import type { ConnectionView } from './connection-view.js';
+import { DirectoryConnection } from './directory-connection.entity.js';
 import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto.js';
 import { ProviderError, type ConnectionTestResult } from './providers/directory-provider.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
-
-export interface ConnectionView {
-  id: string;
-  name: string;
-  type: ConnectionType;
-  status: ConnectionStatus;
-  /** Secrets are always masked. */
-  config: ProviderConfig;
-  syncIntervalMinutes: number | null;
-  maxAttempts: number;
-  deprovisionThresholdPercent: number;
-  lastSyncAt: Date | null;
-  lastSyncCount: number | null;
-  lastError: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  /** scim connections: where the identity provider pushes to. */
-  scimBaseUrl?: string;
-}
 
 export interface SyncTarget {
   companyId: string;

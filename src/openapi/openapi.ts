@@ -6,6 +6,7 @@ import {
   type OpenAPIObject,
   type OperationObject,
 } from '@nestjs/swagger';
+import { addEventSchemas } from './events.js';
 import { SCIM_COMPONENTS } from './scim.js';
 
 export const API_KEY_AUTH = 'api-key';
@@ -43,6 +44,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     if ('type' in schema && schema.type === 'object') schema.additionalProperties ??= false;
   }
   Object.assign(schemas, SCIM_COMPONENTS);
+  addEventSchemas(schemas);
   addEdgeAnswers(document);
   return document;
 }

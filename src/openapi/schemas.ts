@@ -145,7 +145,7 @@ export class ScimTokenSchema {
   scimToken!: string;
 }
 
-const SYNC_STATS = [
+export const SYNC_STATS = [
   'fetched',
   'created',
   'updated',
