@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { GROUP, oktaUser, resource, scim, scimConnection, type ScimSetup } from './support/scim.js';
+import {
+  GROUP,
+  oktaUser,
+  PATCH_OP,
+  resource,
+  scim,
+  scimConnection,
+  type ScimSetup,
+} from './support/scim.js';
+import type { GroupEvent } from './support/group-events.js';
+import { eventually } from './support/service-process.js';
 import {
   bearer,
   createCompany,
@@ -182,5 +192,78 @@ describe('GET /api/employees/:id', () => {
     expect((res.body as Page<{ id: string }>).items.map((e) => e.id).sort()).toEqual(
       [users.ann, users.bob].sort(),
     );
+  });
+});
+
+describe('group events of SCIM pushes', () => {
+  type Event = GroupEvent;
+  let after: string | undefined;
+  /** GET /api/events for group events after the last call, until `count` have arrived. */
+  async function groupEvents(count: number): Promise<Event[]> {
+    const seen: Event[] = [];
+    await eventually(async () => {
+      const res = await get(
+        `/api/events?types=${GROUP_EVENT_TYPES}&limit=1000${after ? `&after=${after}` : ''}`,
+      ).expect(200);
+      const body = res.body as { items: Event[]; nextCursor: string };
+      seen.push(...body.items);
+      after = body.nextCursor;
+      return seen.length >= count;
+    });
+    return seen;
+  }
+  const GROUP_EVENT_TYPES = [
+    'group.created',
+    'group.updated',
+    'group.deleted',
+    'group.member_added',
+    'group.member_removed',
+  ].join(',');
+  const summary = (events: Event[]) =>
+    events.map((e) =>
+      e.type.startsWith('group.member')
+        ? `${e.type} ${e.data.group.name} ${e.data.employee.email} (${e.data.group.memberCount})`
+        : `${e.type} ${e.data.name} (${e.data.memberCount})`,
+    );
+
+  it('records creations with their members', async () => {
+    expect(summary(await groupEvents(8))).toEqual([
+      'group.created Sales (0)',
+      'group.member_added Sales ann@acme.com (2)',
+      'group.member_added Sales bob@acme.com (2)',
+      'group.created engineering (0)',
+      'group.member_added engineering ann@acme.com (3)',
+      'group.member_added engineering bob@acme.com (3)',
+      'group.member_added engineering cat@acme.com (3)',
+      'group.created Ops (0)',
+    ]);
+  });
+
+  it('records a rename, member changes, a replace that keeps members, a user and a group deleted', async () => {
+    const patch = (id: string, ...Operations: object[]) =>
+      scim(t, s, 'patch', `/Groups/${id}`, { schemas: [PATCH_OP], Operations }).expect(204);
+    await patch(groups.ops, { op: 'replace', path: 'displayName', value: 'Operations' });
+    await patch(groups.ops, { op: 'add', path: 'members', value: [{ value: users.cat }] });
+    await patch(groups.sales, { op: 'remove', path: `members[value eq "${users.ann}"]` });
+    // A PUT with the same members changes no membership.
+    await scim(t, s, 'put', `/Groups/${groups.eng}`, {
+      schemas: [GROUP],
+      displayName: 'engineering',
+      members: [users.ann, users.bob, users.cat].map((value) => ({ value })),
+    }).expect(200);
+    await scim(t, s, 'delete', `/Users/${users.cat}`).expect(204);
+    await scim(t, s, 'delete', `/Groups/${groups.sales}`).expect(204);
+    const events = summary(await groupEvents(6));
+    expect(events.slice(0, 3)).toEqual([
+      'group.updated Operations (0)',
+      'group.member_added Operations cat@acme.com (1)',
+      'group.member_removed Sales ann@acme.com (1)',
+    ]);
+    // The user's deletion takes it out of both its groups, in one statement.
+    expect(events.slice(3, 5).sort()).toEqual([
+      'group.member_removed Operations cat@acme.com (0)',
+      'group.member_removed engineering cat@acme.com (2)',
+    ]);
+    expect(events[5]).toBe('group.deleted Sales (1)');
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { FakeOkta, oktaGroup, oktaUser, type FakeOktaGroup } from './fakes/fake-okta.js';
+import type { GroupEvent } from './support/group-events.js';
 import { providerHarness } from './support/provider-harness.js';
 import {
   bearer,
@@ -85,6 +86,30 @@ async function stored(connectionId: string): Promise<unknown[]> {
   );
 }
 
+type StoredEvent = GroupEvent;
+
+let lastSeq = '0';
+/**
+ * The group events the connection got since the last call, in the order they were written
+ * (read from the table: committed is enough here; the API's visibility rule is the events
+ * spec's business).
+ */
+async function newGroupEvents(connectionId: string): Promise<StoredEvent[]> {
+  const rows = await t.db.query<StoredEvent & { at: string }>(
+    `SELECT seq::text AS at, type, data FROM event
+      WHERE connection_id = $1 AND type LIKE 'group.%' AND seq > $2 ORDER BY event.seq`,
+    [connectionId, lastSeq],
+  );
+  if (rows.length) lastSeq = rows[rows.length - 1].at;
+  return rows.map(({ type, data }) => ({ type, data }));
+}
+
+const countByType = (events: StoredEvent[]) =>
+  events.reduce<Record<string, number>>(
+    (counts, e) => ({ ...counts, [e.type]: (counts[e.type] ?? 0) + 1 }),
+    {},
+  );
+
 const NO_CHANGE = {
   groupsCreated: 0,
   groupsUpdated: 0,
@@ -141,6 +166,25 @@ describe('a sync brings the directory groups with the users', () => {
     // Users first, then the groups, then each group's members.
     const paths = okta.requests.map((r) => new URL(r.url, okta.url).pathname);
     expect(paths.indexOf('/api/v1/groups')).toBe(paths.lastIndexOf('/api/v1/users') + 1);
+
+    const events = await newGroupEvents(id);
+    expect(countByType(events)).toEqual({ 'group.created': 3, 'group.member_added': 1205 });
+    const [api] = await groupsOf(id); // Engineering
+    expect(events.find((e) => e.type === 'group.created')?.data).toEqual({
+      ...api,
+      memberCount: 0, // its members come after it
+    });
+    expect(
+      events.find(
+        (e) =>
+          e.type === 'group.member_added' &&
+          e.data.group.name === 'Engineering' &&
+          e.data.employee.externalId === users[1].id,
+      )?.data,
+    ).toEqual({
+      group: api,
+      employee: expect.objectContaining({ email: 'user1@acme.example', externalId: users[1].id }),
+    });
   });
 
   it('changes nothing, not even a timestamp, on a re-sync of the same directory', async () => {
@@ -148,6 +192,7 @@ describe('a sync brings the directory groups with the users', () => {
     const stats = await sync(id);
     expect(stats).toMatchObject({ ...NO_CHANGE, unchanged: 1200 });
     expect(await stored(id)).toEqual(before);
+    expect(await newGroupEvents(id)).toEqual([]);
   });
 
   it('updates a renamed group in place, keeping its id and members', async () => {
@@ -158,6 +203,7 @@ describe('a sync brings the directory groups with the users', () => {
     const [after] = (await groupsOf(id)).filter((g) => g.name === 'Platform');
     expect(after).toMatchObject({ id: before.id, memberCount: 3 });
     expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
+    expect(await newGroupEvents(id)).toEqual([{ type: 'group.updated', data: after }]);
   });
 
   it('adds and removes members', async () => {
@@ -165,6 +211,17 @@ describe('a sync brings the directory groups with the users', () => {
     const stats = await sync(id);
     expect(stats).toMatchObject({ ...NO_CHANGE, membershipsAdded: 2, membershipsRemoved: 1 });
     expect((await memberships(id)).Platform).toEqual(ids(0, 2, 7, 8).sort());
+    const events = await newGroupEvents(id);
+    expect(
+      events.map((e) => [e.type, e.data.employee.externalId, e.data.group.memberCount]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['group.member_added', users[7].id, 4],
+        ['group.member_added', users[8].id, 4],
+        ['group.member_removed', users[1].id, 4],
+      ]),
+    );
+    expect(events).toHaveLength(3);
   });
 
   it('changes nothing of a group whose member list fails half-way, and fails the run', async () => {
@@ -175,6 +232,7 @@ describe('a sync brings the directory groups with the users', () => {
     const error = await syncError(id);
     expect(error.kind).toBe('auth');
     expect(await stored(id)).toEqual(before);
+    expect(await newGroupEvents(id)).toEqual([]);
   });
 
   it('keeps every group when the group listing fails half-way', async () => {
@@ -193,6 +251,8 @@ describe('a sync brings the directory groups with the users', () => {
     );
     expect(kept).toEqual(['Everyone', 'Platform', 'Sales']);
     expect(groups).toBe(3 + 1000);
+    const events = await newGroupEvents(id);
+    expect(events.some((e) => e.type === 'group.deleted')).toBe(false);
   });
 
   it('deletes groups gone from a complete listing, with their memberships', async () => {
@@ -216,6 +276,12 @@ describe('a sync brings the directory groups with the users', () => {
     );
     expect(left).toBe(0);
     await t.http().get(`/api/groups/${gone[0]}`).set(bearer(acme.adminKey)).expect(404);
+    // One event per group, with its last state; its memberships go with it.
+    const events = await newGroupEvents(id);
+    expect(countByType(events)).toEqual({ 'group.deleted': gone.length });
+    expect(events.find((e) => e.data.name === 'Everyone')?.data).toMatchObject({
+      memberCount: 1200,
+    });
   });
 });
 

@@ -145,7 +145,7 @@ export class ScimTokenSchema {
   scimToken!: string;
 }
 
-export const SYNC_STATS = [
+const SYNC_STATS = [
   'fetched',
   'created',
   'updated',
@@ -162,6 +162,16 @@ const GROUP_STATS = [
   'membershipsRemoved',
 ] as const;
 
+/** A sync's stats (a job's, a `connection.sync_succeeded` event's). */
+export const SYNC_STATS_SCHEMA = {
+  type: 'object' as const,
+  properties: Object.fromEntries(
+    [...SYNC_STATS, ...GROUP_STATS].map((name) => [name, { type: 'integer' as const }]),
+  ),
+  required: [...SYNC_STATS] as string[],
+  additionalProperties: false,
+};
+
 export class SyncJobSchema {
   @ApiProperty(UUID) id!: string;
   @ApiProperty({ ...UUID, nullable: true }) connectionId!: string | null;
@@ -176,15 +186,7 @@ export class SyncJobSchema {
   @ApiProperty() cancelRequested!: boolean;
   @ApiProperty() allowMassDeprovision!: boolean;
   /** Inline, not a $ref: OpenAPI 3.0's `nullable` does not reach into a referenced schema. */
-  @ApiProperty({
-    type: 'object',
-    nullable: true,
-    properties: Object.fromEntries(
-      [...SYNC_STATS, ...GROUP_STATS].map((name) => [name, { type: 'integer' }]),
-    ),
-    required: [...SYNC_STATS],
-    additionalProperties: false,
-  })
+  @ApiProperty({ ...SYNC_STATS_SCHEMA, nullable: true })
   stats!:
     | (Record<(typeof SYNC_STATS)[number], number> &
         Partial<Record<(typeof GROUP_STATS)[number], number>>)

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { parse, type Filter } from 'scim2-parse-filter';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql.js';
+import { insertEventsFrom } from '../events/event-log.js';
+import { groupEvents, MEMBER_EVENT_ORDER, membershipEvents } from '../events/group-events.js';
 import { checkNotReadOnly } from './scim-attributes.js';
 import type { ScimConnection } from './scim-auth.guard.js';
 import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
@@ -63,17 +65,19 @@ export class ScimGroupsService {
   async create(conn: ScimConnection, body: unknown, base: string) {
     const input = parseGroup(body);
     const id = await this.write(async (tx) => {
+      const members = await this.liveMembers(tx, conn, input.members);
       const [row] = await sqlRows<{ id: string }>(
         tx,
         `WITH fresh AS (SELECT gen_random_uuid() AS id),
-         grp AS (
+         created AS (
            INSERT INTO directory_group (id, connection_id, company_id, external_id, name)
-           SELECT id, $1, $2, id::text, $3 FROM fresh RETURNING id)
+           SELECT id, $1, $2, id::text, $3 FROM fresh RETURNING *),
+         events AS (${insertEventsFrom(`(${groupEvents('created', `'group.created'`, '0')}) e`)})
          INSERT INTO scim_group_attributes (group_id, external_id)
-         SELECT id, $4 FROM grp RETURNING group_id AS id`,
+         SELECT id, $4 FROM created RETURNING group_id AS id`,
         [conn.id, conn.companyId, input.displayName, input.externalId],
       );
-      await this.addMembers(tx, conn, row.id, input.members);
+      await writeMembers(tx, row.id, { add: members });
       return row.id;
     });
     return this.get(conn, id, base, true);
@@ -122,11 +126,11 @@ export class ScimGroupsService {
     const input = parseGroup(body);
     await this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
+      const members = await this.liveMembers(tx, conn, input.members);
+      await this.touch(tx, id);
       await setName(tx, id, input.displayName);
       await setExternalId(tx, id, input.externalId);
-      await tx.query(`DELETE FROM group_membership WHERE group_id = $1`, [id]);
-      await this.addMembers(tx, conn, id, input.members);
-      await this.touch(tx, id);
+      await writeMembers(tx, id, { add: members, exact: true });
     });
     return this.get(conn, id, base, true);
   }
@@ -145,6 +149,8 @@ export class ScimGroupsService {
     for (const { path } of operations) if (path) checkNotReadOnly(path);
     return this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
+      // First: the events of the operations show the group as of this change.
+      const version = await this.touch(tx, id);
       for (const { op, path, value } of operations) {
         const lower = (path ?? '').toLowerCase();
         if (lower === 'displayname') {
@@ -154,32 +160,36 @@ export class ScimGroupsService {
           const externalId = op === 'remove' ? null : optionalString(value, 'externalId');
           await setExternalId(tx, id, externalId);
         } else if (lower === 'members') {
-          if (op === 'replace' || (op === 'remove' && value === undefined)) {
-            await tx.query(`DELETE FROM group_membership WHERE group_id = $1`, [id]);
-          }
           if (op === 'remove' && value !== undefined) {
-            await this.removeMembers(tx, id, memberIds(value));
-          } else if (op !== 'remove') {
-            await this.addMembers(tx, conn, id, memberIds(value));
+            await writeMembers(tx, id, { remove: validIds(memberIds(value)) });
+          } else if (op === 'remove') {
+            await writeMembers(tx, id, { exact: true });
+          } else {
+            const members = await this.liveMembers(tx, conn, memberIds(value));
+            await writeMembers(tx, id, { add: members, exact: op === 'replace' });
           }
         } else if (lower.startsWith('members[')) {
           const ids = filteredMemberIds(path ?? '');
           if (op !== 'remove') {
             throw new ScimException(400, `${op} is not supported on ${path}`, 'invalidPath');
           }
-          await this.removeMembers(tx, id, ids);
+          await writeMembers(tx, id, { remove: validIds(ids) });
         } else {
           throw new ScimException(400, `unsupported path "${path}"`, 'invalidPath');
         }
       }
-      return etag(await this.touch(tx, id));
+      return etag(version);
     });
   }
 
   async remove(conn: ScimConnection, id: string, options: WriteOptions = {}): Promise<void> {
     await this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
-      await tx.query(`DELETE FROM directory_group WHERE id = $1`, [id]);
+      await tx.query(
+        `WITH gone AS (DELETE FROM directory_group WHERE id = $1 RETURNING *)
+         ${insertEventsFrom(`(${groupEvents('gone', `'group.deleted'`)}) e`)}`,
+        [id],
+      );
     });
   }
 
@@ -209,10 +219,13 @@ export class ScimGroupsService {
     return byGroup;
   }
 
-  /** Members must be live users of this connection: 400 invalidValue otherwise. */
-  private async addMembers(tx: EntityManager, conn: ScimConnection, id: string, ids: string[]) {
+  /**
+   * The distinct ids of `ids`, which must all be live users of this connection: 400
+   * invalidValue otherwise, before anything is written.
+   */
+  private async liveMembers(tx: EntityManager, conn: ScimConnection, ids: string[]) {
     const wanted = [...new Set(ids.map((v) => v.toLowerCase()))];
-    if (wanted.length === 0) return;
+    if (wanted.length === 0) return wanted;
     if (wanted.some((v) => !UUID.test(v))) throw invalidValue('a member value is not a user id');
     const found = await sqlRows<{ employee_id: string }>(
       tx,
@@ -225,20 +238,7 @@ export class ScimGroupsService {
       const missing = wanted.filter((v) => !known.has(v));
       throw invalidValue(`unknown member(s): ${missing.join(', ')}`);
     }
-    await tx.query(
-      `INSERT INTO group_membership (group_id, employee_id)
-       SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
-      [id, wanted],
-    );
-  }
-
-  private async removeMembers(tx: EntityManager, id: string, ids: string[]) {
-    const valid = ids.map((v) => v.toLowerCase()).filter((v) => UUID.test(v));
-    if (valid.length === 0) return;
-    await tx.query(
-      `DELETE FROM group_membership WHERE group_id = $1 AND employee_id = ANY($2::uuid[])`,
-      [id, valid],
-    );
+    return wanted;
   }
 
   /** Every change of a group is a new version; answers it. */
@@ -281,8 +281,44 @@ export class ScimGroupsService {
   }
 }
 
+/** A new name is a `group.updated` event (the SCIM externalId is not part of the group's view). */
 async function setName(tx: EntityManager, id: string, name: string): Promise<void> {
-  await tx.query(`UPDATE directory_group SET name = $2 WHERE id = $1`, [id, name]);
+  await tx.query(
+    `WITH renamed AS (
+       UPDATE directory_group SET name = $2 WHERE id = $1 AND name IS DISTINCT FROM $2 RETURNING *)
+     ${insertEventsFrom(`(${groupEvents('renamed', `'group.updated'`)}) e`)}`,
+    [id, name],
+  );
+}
+
+/**
+ * One statement adding the members `add` and removing those of `remove` (`exact`: everyone
+ * not in `add`), with a member event for each membership that changed.
+ */
+async function writeMembers(
+  tx: EntityManager,
+  id: string,
+  change: { add?: string[]; remove?: string[]; exact?: boolean },
+): Promise<void> {
+  await tx.query(
+    `WITH added AS (
+       INSERT INTO group_membership (group_id, employee_id)
+       SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING
+       RETURNING group_id, employee_id),
+     removed AS (
+       DELETE FROM group_membership m
+        WHERE m.group_id = $1
+          AND (m.employee_id = ANY($3::uuid[]) OR ($4 AND m.employee_id <> ALL($2::uuid[])))
+       RETURNING m.group_id, m.employee_id),
+     ${membershipEvents('added', 'removed')}
+     ${insertEventsFrom('membership_events', MEMBER_EVENT_ORDER)}`,
+    [id, change.add ?? [], change.remove ?? [], change.exact === true],
+  );
+}
+
+/** Ids that cannot name a user are members of no group: nothing to remove. */
+function validIds(ids: string[]): string[] {
+  return ids.map((v) => v.toLowerCase()).filter((v) => UUID.test(v));
 }
 
 async function setExternalId(tx: EntityManager, id: string, externalId: string | null) {

@@ -9,6 +9,8 @@ import {
 } from 'scim-patch';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql.js';
+import { insertEventsFrom } from '../events/event-log.js';
+import { MEMBER_EVENT_ORDER, membershipEvents } from '../events/group-events.js';
 import { checkUserPatchPath } from './scim-attributes.js';
 import type { ScimConnection } from './scim-auth.guard.js';
 import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
@@ -265,8 +267,12 @@ export class ScimUsersService {
       );
       await touchGroupsOf(tx, id);
       await tx.query(
-        `DELETE FROM group_membership
-          WHERE employee_id = $1 AND group_id IN (SELECT group_id FROM scim_group_attributes)`,
+        `WITH removed AS (
+           DELETE FROM group_membership
+            WHERE employee_id = $1 AND group_id IN (SELECT group_id FROM scim_group_attributes)
+           RETURNING group_id, employee_id),
+         ${membershipEvents(null, 'removed')}
+         ${insertEventsFrom('membership_events', MEMBER_EVENT_ORDER)}`,
         [id],
       );
       await tx.query(

@@ -1,4 +1,11 @@
 import type { QueryRunner } from 'typeorm';
+import { insertEventsFrom } from '../events/event-log.js';
+import {
+  groupEvents,
+  MEMBER_EVENT_ORDER,
+  memberCountOf,
+  membershipEvents,
+} from '../events/group-events.js';
 
 /** A directory group as a pull sync stores it. */
 export interface RosterGroup {
@@ -28,7 +35,8 @@ export interface MembershipCounts {
  * The SQL of one run's groups, on the run's dedicated connection (beside EmployeeWriter's):
  * the groups seen and the member lists read so far wait in temporary tables of that session,
  * so a member list is applied in one statement once it is complete, and one that fails half
- * way is never applied. Every write is one statement: it commits whole or not at all.
+ * way is never applied. Every write is one statement that also appends its events
+ * (group.created/updated/deleted, group.member_added/removed): it commits whole or not at all.
  */
 export class GroupWriter {
   constructor(
@@ -131,7 +139,16 @@ written AS (
   ON CONFLICT (connection_id, external_id) DO UPDATE SET
     name = EXCLUDED.name, description = EXCLUDED.description, updated_at = now()
   WHERE (g.name, g.description) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description)
-  RETURNING g.id, g.external_id, CASE WHEN xmax = 0 THEN 'created' ELSE 'updated' END AS change
+  RETURNING g.*, CASE WHEN xmax = 0 THEN 'created' ELSE 'updated' END AS change
+),
+events AS (
+  ${insertEventsFrom(
+    `(${groupEvents(
+      'written',
+      `'group.' || w.change`,
+      `CASE WHEN w.change = 'created' THEN 0 ELSE ${memberCountOf('w')} END`,
+    )}) e`,
+  )}
 ),
 batch AS (
   SELECT id, external_id, change FROM written
@@ -170,7 +187,8 @@ removed AS (
      AND NOT EXISTS (SELECT 1 FROM wanted w
                       WHERE w.group_id = m.group_id AND w.employee_id = m.employee_id)
   RETURNING m.group_id, m.employee_id
-)
+),${membershipEvents('added', 'removed')},
+events AS (${insertEventsFrom('membership_events', MEMBER_EVENT_ORDER)})
 SELECT (SELECT count(*) FROM added)::int AS added, (SELECT count(*) FROM removed)::int AS removed`;
 
 const DELETE_MISSING = `
@@ -178,8 +196,9 @@ WITH gone AS (
   DELETE FROM directory_group g
    WHERE g.company_id = $1 AND g.connection_id = $2
      AND NOT EXISTS (SELECT 1 FROM sync_seen_group s WHERE s.id = g.id)
-  RETURNING g.id
-)
+  RETURNING g.*
+),
+events AS (${insertEventsFrom(`(${groupEvents('gone', `'group.deleted'`)}) e`)})
 SELECT (SELECT count(*) FROM gone)::int AS groups,
        (SELECT count(*) FROM group_membership m JOIN gone ON gone.id = m.group_id)::int
          AS memberships`;
