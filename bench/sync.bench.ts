@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
 import { CompaniesService } from '../src/companies/companies.service.js';
 import { parseConfig } from '../src/config/config.schema.js';
@@ -10,15 +11,20 @@ import { SyncService } from '../src/sync/sync.service.js';
 import { benchServer } from './bench-server.js';
 
 /**
- * npm run bench:sync [-- N]: N users (default 100,000; 200 a page) from a fake Okta in its
- * own process, synced into a fresh database twice (first sync, then a no-change re-sync).
+ * npm run bench:sync [-- N [G M]]: N users (default 100,000; 200 a page) and G groups of M
+ * members each (default 10,000 × 20 = 200,000 memberships; 1,000 a page) from a fake Okta in
+ * its own process, synced into a fresh database twice (first sync, then a no-change re-sync).
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary folder.
  */
 const count = Number(process.argv[2] ?? 100_000);
+const groups = Number(process.argv[3] ?? 10_000);
+const membersPerGroup = Number(process.argv[4] ?? 20);
 
-const okta = spawn(process.execPath, ['dist/test/fakes/fake-okta-process.js', String(count)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const okta = spawn(
+  process.execPath,
+  ['dist/test/fakes/fake-okta-process.js', String(count), String(groups), String(membersPerGroup)],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const [firstLine] = (await once(okta.stdout, 'data')) as [Buffer];
 const oktaUrl = firstLine.toString().trim();
 
@@ -48,9 +54,13 @@ try {
       .syncConnection(company.id, connection.id, new AbortController().signal);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const peakMb = process.resourceUsage().maxRSS / 1024;
+    const [{ events }] = await app
+      .get(DataSource)
+      .query<{ events: number }[]>(`SELECT count(*)::int AS events FROM event`);
     console.log(
-      `sync: ${count} users in ${seconds.toFixed(2)} s (${Math.round(count / seconds)} rows/s), ` +
-        `peak RSS ${peakMb.toFixed(0)} MB — ${label}: ${JSON.stringify(stats)}`,
+      `sync: ${count} users, ${groups} groups × ${membersPerGroup} members in ` +
+        `${seconds.toFixed(2)} s, peak RSS ${peakMb.toFixed(0)} MB, ${events} events so far — ` +
+        `${label}: ${JSON.stringify(stats)}`,
     );
   }
 } finally {

@@ -51,7 +51,8 @@ export function membershipEvents(added: string | null, removed: string | null): 
     membership_events AS (
       SELECT g.company_id, g.connection_id, c.type,
              jsonb_build_object('group', ${groupJson('g', 'g.member_count')},
-                                'employee', ${employeeJson('e')}) AS data
+                                'employee', ${employeeJson('e')}) AS data,
+             c.group_id, lower(e.email) AS email
         FROM membership_changes c
         JOIN membership_groups g ON g.id = c.group_id
         JOIN employee e ON e.id = c.employee_id
@@ -59,4 +60,4 @@ export function membershipEvents(added: string | null, removed: string | null): 
 }
 
 /** `membership_events` in a readable order: by group, removals first, then by email. */
-export const MEMBER_EVENT_ORDER = `data #>> '{group,id}', type DESC, data #>> '{employee,email}'`;
+export const MEMBER_EVENT_ORDER = `group_id, type DESC, email`;
