@@ -140,6 +140,12 @@ describe('Entra ID groups: GET /v1.0/groups and /groups/{id}/members/microsoft.g
     expect(error.kind).toBe('auth');
   });
 
+  it('a group deleted since the listing fails its member list as transient', async () => {
+    const { error } = await failureOf(open().members({ externalId: 'deleted-id', name: 'Gone' }));
+    expect(error.kind).toBe('transient');
+    expect(error.message).toMatch(/^Microsoft Graph no longer has the group "Gone" \(deleted-id\)/);
+  });
+
   it('reads no groups when syncGroups is false', () => {
     expect(provider.openGroups(config({ syncGroups: false }), signal)).toBeUndefined();
   });

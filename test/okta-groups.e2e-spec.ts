@@ -120,12 +120,15 @@ describe('Okta groups: GET /api/v1/groups and /api/v1/groups/{id}/users', () => 
     expect(error.message).toBe('Okta refused the credentials (401): Invalid token provided');
   });
 
-  it('retries a 5xx on a member page, and a group Okta no longer has is a config error', async () => {
+  it('retries a 5xx on a member page; a group deleted since the listing is transient', async () => {
     okta.faults = [{ status: 503 }];
     const members = await pagesOf(open().members({ externalId: groups[5].group.id, name: '' }));
     expect(members.flat()).toEqual(groups[5].memberIds);
-    const gone = await failureOf(open().members({ externalId: '00gnothere', name: 'gone' }));
-    expect(gone.error.kind).toBe('config');
+    const gone = await failureOf(open().members({ externalId: '00gnothere', name: 'Gone' }));
+    expect(gone.error.kind).toBe('transient');
+    expect(gone.error.message).toBe(
+      'Okta no longer has the group "Gone" (00gnothere): it was deleted during the sync',
+    );
   });
 
   it('refuses a wrong token on groups as an auth error', async () => {

@@ -73,6 +73,8 @@ export class ProviderError extends Error {
     message: string,
     /** For throttling: the provider said not to come back before this many ms. */
     readonly retryAfterMs?: number,
+    /** The HTTP status of a refused request (4xx), when the provider answered with one. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'ProviderError';

@@ -10,6 +10,7 @@ import {
   type GroupReader,
 } from './directory-provider.js';
 import { testFirstPages } from './connection-test.js';
+import { membersOfListedGroup } from './group-pages.js';
 import type { ProviderHttpClient } from './provider-http-client.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -109,9 +110,8 @@ export class EntraIdProvider implements DirectoryProvider {
       },
       async *members(group) {
         const path = `/v1.0/groups/${encodeURIComponent(group.externalId)}/${relation}`;
-        for await (const page of list(
-          `${path}/microsoft.graph.user?$select=id&$top=${PAGE_SIZE}`,
-        )) {
+        const pages = list(`${path}/microsoft.graph.user?$select=id&$top=${PAGE_SIZE}`);
+        for await (const page of membersOfListedGroup(pages, GRAPH_PROVIDER, group)) {
           yield (page as GraphUser[]).map(idOf);
         }
       },

@@ -10,6 +10,7 @@ import {
   type GroupReader,
 } from './directory-provider.js';
 import { testFirstPages } from './connection-test.js';
+import { membersOfListedGroup } from './group-pages.js';
 import { rateLimitWaitMs, type ProviderHttpClient } from './provider-http-client.js';
 
 const PAGE_SIZE = 200;
@@ -63,9 +64,8 @@ export class OktaProvider implements DirectoryProvider {
       },
       async *members(group) {
         const path = `/api/v1/groups/${encodeURIComponent(group.externalId)}/users`;
-        for await (const page of list(`${path}?limit=${GROUP_PAGE_SIZE}`)) {
-          yield page.map((user) => idOf(user as OktaUser));
-        }
+        const pages = membersOfListedGroup(list(`${path}?limit=${GROUP_PAGE_SIZE}`), 'Okta', group);
+        for await (const page of pages) yield page.map((user) => idOf(user as OktaUser));
       },
     };
   }
