@@ -50,6 +50,24 @@ function GroupFilter(description: string) {
   );
 }
 
+/**
+ * A prefix of the names of the groups to sync (ignoring case), for the directories without a
+ * dependable name search: the listing is filtered as it streams.
+ */
+function GroupNamePrefix() {
+  return applyDecorators(
+    ApiPropertyOptional({
+      maxLength: 256,
+      minLength: 1,
+      description: 'Only the groups whose name starts with this (ignoring case); all when absent',
+    }),
+    IsOptional(),
+    IsString(),
+    IsNotEmpty(),
+    MaxLength(256),
+  );
+}
+
 /** What every pull connection may say about groups (SCIM connections are pushed groups). */
 export class GroupSyncConfig {
   @ApiPropertyOptional({
@@ -60,6 +78,20 @@ export class GroupSyncConfig {
   @IsOptional()
   @IsBoolean()
   syncGroups?: boolean;
+}
+
+/** For directories whose groups can hold groups (Entra ID, Google Workspace). */
+export class NestedGroupSyncConfig extends GroupSyncConfig {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      "true: a group's members include the users of the groups nested in it, at any depth " +
+      '(Graph `transitiveMembers`); false: its direct user members only',
+  })
+  @IsOptional()
+  @IsBoolean()
+  flattenNestedGroups?: boolean;
 }
 
 export class OktaConfig extends GroupSyncConfig {
@@ -80,7 +112,7 @@ export class OktaConfig extends GroupSyncConfig {
   groupFilter?: string;
 }
 
-export class EntraIdConfig extends GroupSyncConfig {
+export class EntraIdConfig extends NestedGroupSyncConfig {
   @ApiProperty({ pattern: TENANT_ID.source })
   @IsString()
   @Matches(TENANT_ID, { message: '$property must be a tenant GUID or domain' })
@@ -112,20 +144,9 @@ export class EntraIdConfig extends GroupSyncConfig {
     "A Microsoft Graph `$filter` selecting the groups to sync, e.g. `startswith(displayName,'eng-')`",
   )
   groupFilter?: string;
-
-  @ApiPropertyOptional({
-    type: Boolean,
-    default: false,
-    description:
-      "true: a group's members include the users of the groups nested in it, at any depth " +
-      '(Graph `transitiveMembers`); false: its direct user members only',
-  })
-  @IsOptional()
-  @IsBoolean()
-  flattenNestedGroups?: boolean;
 }
 
-export class GoogleWorkspaceConfig {
+export class GoogleWorkspaceConfig extends NestedGroupSyncConfig {
   @ApiProperty({ format: 'email' })
   @IsEmail({}, { message: '$property must be an email address' })
   serviceAccountEmail!: string;
@@ -157,6 +178,9 @@ export class GoogleWorkspaceConfig {
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   baseUrl?: string;
+
+  @GroupNamePrefix()
+  groupNamePrefix?: string;
 }
 
 const LDAP_ATTRIBUTE = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;

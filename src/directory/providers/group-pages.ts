@@ -1,5 +1,13 @@
 import { ProviderError, type DirectoryGroup } from './directory-provider.js';
 
+/** Each page of `pages` mapped item by item, as it streams. */
+export async function* mapPages<T, U>(
+  pages: AsyncIterable<T[]>,
+  map: (item: T) => U,
+): AsyncIterable<U[]> {
+  for await (const page of pages) yield page.map(map);
+}
+
 /**
  * The groups whose name starts with `prefix` (ignoring case), for the directories whose own
  * name search cannot be trusted for a complete listing (Google's search index lags behind by
