@@ -186,40 +186,37 @@ export class GoogleWorkspaceConfig extends NestedGroupSyncConfig {
 const LDAP_ATTRIBUTE = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 const LDAP_ATTRIBUTE_MESSAGE = '$property must be an LDAP attribute name';
 
-/** Which LDAP attribute holds each field; defaults suit both OpenLDAP and Active Directory. */
-export class LdapAttributes {
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  email?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  firstName?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  lastName?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  department?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  title?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  externalId?: string;
+/** An optional LDAP attribute name. */
+function LdapAttribute() {
+  return applyDecorators(
+    ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source }),
+    IsOptional(),
+    Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE }),
+  );
 }
 
-export class LdapConfig {
+/** Which LDAP attribute holds each field; defaults suit both OpenLDAP and Active Directory. */
+export class LdapAttributes {
+  @LdapAttribute() email?: string;
+  @LdapAttribute() firstName?: string;
+  @LdapAttribute() lastName?: string;
+  @LdapAttribute() department?: string;
+  @LdapAttribute() title?: string;
+  @LdapAttribute() externalId?: string;
+}
+
+/**
+ * Which LDAP attribute holds each field of a group: `cn`, `description`, `entryUUID`
+ * (OpenLDAP) or `objectGUID` (AD), and both `member` and `uniqueMember` unless one is named.
+ */
+export class LdapGroupAttributes {
+  @LdapAttribute() name?: string;
+  @LdapAttribute() description?: string;
+  @LdapAttribute() externalId?: string;
+  @LdapAttribute() member?: string;
+}
+
+export class LdapConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: LDAP_URL.source })
   @Matches(LDAP_URL, {
     message: '$property must be an ldap:// or ldaps:// URL such as ldaps://ldap.acme.com:636',
@@ -263,6 +260,36 @@ export class LdapConfig {
   @ValidateNested()
   @Type(() => LdapAttributes)
   attributes?: LdapAttributes;
+
+  @ApiPropertyOptional({
+    maxLength: 1024,
+    minLength: 1,
+    description: 'Where groups are searched (subtree); baseDN when absent',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  groupBaseDN?: string;
+
+  @ApiPropertyOptional({
+    pattern: LDAP_FILTER.source,
+    maxLength: 4096,
+    description:
+      'Selects the groups to sync; default ' +
+      '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))',
+  })
+  @IsOptional()
+  @Matches(LDAP_FILTER, { message: '$property must be an LDAP filter in parentheses' })
+  @MaxLength(4096)
+  groupFilter?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => LdapGroupAttributes)
+  groupAttributes?: LdapGroupAttributes;
 }
 
 export class AwsIdentityCenterConfig {

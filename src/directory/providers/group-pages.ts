@@ -38,10 +38,15 @@ export async function* membersOfListedGroup<T>(
     yield* pages;
   } catch (error) {
     if (!(error instanceof ProviderError) || error.status !== 404) throw error;
-    throw new ProviderError(
-      'transient',
-      `${provider} no longer has the group "${group.name}" (${group.externalId}): it was ` +
-        'deleted during the sync',
-    );
+    throw groupGone(provider, group);
   }
+}
+
+/** A group listed earlier in the run that the directory no longer has. */
+export function groupGone(provider: string, group: DirectoryGroup): ProviderError {
+  return new ProviderError(
+    'transient',
+    `${provider} no longer has the group "${group.name}" (${group.externalId}): it was ` +
+      'deleted during the sync',
+  );
 }
