@@ -2,6 +2,7 @@ import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
 import type { LdapConfig } from '../dto/provider-configs.js';
 import type { DirectoryGroup, GroupReader } from './directory-provider.js';
 import { groupGone } from './group-pages.js';
+import { IdleSession } from './idle-session.js';
 import {
   baseAttribute,
   canonicalDn,
@@ -44,52 +45,28 @@ const PROVIDER = 'the LDAP server';
  * directory. A member DN that is not such a person — a nested group, someone outside the user
  * filter, a dangling DN — is left out: nested groups are not flattened.
  *
- * The reader remembers the DN of each group it listed (a short string per group) and keeps
- * one bound connection for all its reads, closed after IDLE_CLOSE_MS unused or on abort.
+ * The reader remembers the DN of each group it listed (a short string per group), and its
+ * reads share one bound connection (an IdleSession).
  */
 export class LdapGroupReader implements GroupReader {
   private readonly dnById = new Map<string, string>();
-  private session?: Promise<Client>;
-  private users = 0;
-  private idle?: NodeJS.Timeout;
+  private readonly session: IdleSession<Client>;
 
   constructor(
     private readonly config: LdapConfig,
-    private readonly connect: () => Client,
+    connect: () => Client,
     private readonly signal: AbortSignal,
   ) {
-    signal.addEventListener('abort', () => this.close(), { once: true });
+    const bind = async () => {
+      const client = connect();
+      await client.bind(config.bindDN, config.bindPassword).catch(classify);
+      return client;
+    };
+    this.session = new IdleSession(bind, (client) => client.unbind(), IDLE_CLOSE_MS, signal);
   }
 
-  async *groups(): AsyncIterable<DirectoryGroup[]> {
-    const names = { name: 'cn', description: 'description', ...this.config.groupAttributes };
-    const client = await this.acquire();
-    try {
-      const search = client.searchPaginated(this.config.groupBaseDN ?? this.config.baseDN, {
-        scope: 'sub',
-        filter: this.config.groupFilter ?? DEFAULT_GROUP_FILTER,
-        attributes: [names.name, names.description, ...idAttributes(names.externalId)],
-        explicitBufferAttributes: ['objectGUID'],
-        paged: { pageSize: PAGE_SIZE },
-      });
-      for (;;) {
-        const page = await search.next().catch(classify);
-        if (page.done) return;
-        this.signal.throwIfAborted();
-        yield page.value.searchEntries.map((entry) => {
-          const externalId = externalIdOf(entry, names.externalId);
-          this.dnById.set(externalId, entry.dn);
-          const description = text(entry[names.description]);
-          return {
-            externalId,
-            name: text(entry[names.name]) ?? '',
-            ...(description ? { description } : {}),
-          };
-        });
-      }
-    } finally {
-      this.release();
-    }
+  groups(): AsyncIterable<DirectoryGroup[]> {
+    return this.session.stream((client) => this.listGroups(client));
   }
 
   async *members(group: DirectoryGroup): AsyncIterable<string[]> {
@@ -97,16 +74,42 @@ export class LdapGroupReader implements GroupReader {
     if (dn === undefined) {
       throw new Error(`the LDAP group ${group.externalId} was not listed by this reader`);
     }
-    const client = await this.acquire();
-    try {
-      const memberDns = await this.memberDns(client, dn, group);
-      for (let i = 0; i < memberDns.length; i += MEMBER_BATCH) {
-        this.signal.throwIfAborted();
-        const ids = await this.resolve(client, memberDns.slice(i, i + MEMBER_BATCH));
-        if (ids.length) yield ids;
-      }
-    } finally {
-      this.release();
+    yield* this.session.stream((client) => this.listMembers(client, dn, group));
+  }
+
+  private async *listGroups(client: Client): AsyncIterable<DirectoryGroup[]> {
+    const names = { name: 'cn', description: 'description', ...this.config.groupAttributes };
+    const search = client.searchPaginated(this.config.groupBaseDN ?? this.config.baseDN, {
+      scope: 'sub',
+      filter: this.config.groupFilter ?? DEFAULT_GROUP_FILTER,
+      attributes: [names.name, names.description, ...idAttributes(names.externalId)],
+      explicitBufferAttributes: ['objectGUID'],
+      paged: { pageSize: PAGE_SIZE },
+    });
+    for (;;) {
+      const page = await search.next().catch(classify);
+      if (page.done) return;
+      this.signal.throwIfAborted();
+      yield page.value.searchEntries.map((entry) => {
+        const externalId = externalIdOf(entry, names.externalId);
+        this.dnById.set(externalId, entry.dn);
+        const name = text(entry[names.name]) ?? '';
+        const description = text(entry[names.description]);
+        return description ? { externalId, name, description } : { externalId, name };
+      });
+    }
+  }
+
+  private async *listMembers(
+    client: Client,
+    dn: string,
+    group: DirectoryGroup,
+  ): AsyncIterable<string[]> {
+    const memberDns = await this.memberDns(client, dn, group);
+    for (let i = 0; i < memberDns.length; i += MEMBER_BATCH) {
+      this.signal.throwIfAborted();
+      const ids = await this.resolve(client, memberDns.slice(i, i + MEMBER_BATCH));
+      if (ids.length) yield ids;
     }
   }
 
@@ -177,38 +180,5 @@ export class LdapGroupReader implements GroupReader {
         return parsed !== undefined && wanted.has(canonicalDn(parsed));
       })
       .map((entry) => externalIdOf(entry, names.externalId));
-  }
-
-  /** The reader's bound connection, opened (again) when there is none. */
-  private async acquire(): Promise<Client> {
-    clearTimeout(this.idle);
-    this.users++;
-    this.session ??= this.bind();
-    try {
-      return await this.session;
-    } catch (error) {
-      this.session = undefined;
-      this.release();
-      throw error;
-    }
-  }
-
-  private async bind(): Promise<Client> {
-    const client = this.connect();
-    await client.bind(this.config.bindDN, this.config.bindPassword).catch(classify);
-    return client;
-  }
-
-  private release(): void {
-    if (--this.users > 0) return;
-    this.idle = setTimeout(() => this.close(), IDLE_CLOSE_MS);
-    this.idle.unref();
-  }
-
-  private close(): void {
-    clearTimeout(this.idle);
-    const session = this.session;
-    this.session = undefined;
-    void session?.then((client) => client.unbind()).catch(() => undefined);
   }
 }
