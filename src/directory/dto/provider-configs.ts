@@ -292,7 +292,7 @@ export class LdapConfig extends GroupSyncConfig {
   groupAttributes?: LdapGroupAttributes;
 }
 
-export class AwsIdentityCenterConfig {
+export class AwsIdentityCenterConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: AWS_REGION.source })
   @Matches(AWS_REGION, {
     message: '$property must be an AWS region such as eu-west-1',
@@ -317,6 +317,9 @@ export class AwsIdentityCenterConfig {
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   endpoint?: string;
+
+  @GroupNamePrefix()
+  groupNamePrefix?: string;
 }
 
 /** SCIM connections are pushed to: they hold no provider config, only a bearer token. */

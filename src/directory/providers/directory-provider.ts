@@ -54,9 +54,9 @@ export interface DirectoryProvider {
   test(config: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult>;
   /**
    * The connection's groups, read with the same credentials; undefined when the connection's
-   * config has `syncGroups: false`. Optional until every pull provider reads groups.
+   * config has `syncGroups: false`.
    */
-  openGroups?(config: ProviderConfig, signal: AbortSignal): GroupReader | undefined;
+  openGroups(config: ProviderConfig, signal: AbortSignal): GroupReader | undefined;
 }
 
 /**
