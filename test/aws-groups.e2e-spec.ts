@@ -2,8 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { AwsIdentityCenterProvider } from '../src/directory/providers/aws-identity-center.provider.js';
 import { awsGroup, awsUser, FakeIdentityStore } from './fakes/fake-identitystore.js';
 import { failureOf, groupsOf, pagesOf, readAllGroups } from './support/group-reading.js';
-import { providerHarness } from './support/provider-harness.js';
-import { createCompany, startTestApp, type TestApp, type TestCompany } from './support/test-app.js';
+import { describeGroupConfig } from './support/group-config-suite.js';
 
 let aws: FakeIdentityStore;
 const provider = new AwsIdentityCenterProvider({
@@ -129,26 +128,9 @@ describe('AWS IAM Identity Center groups: ListGroups and ListGroupMemberships', 
   });
 });
 
-describe('an AWS IAM Identity Center connection configures its groups', () => {
-  let t: TestApp;
-  let acme: TestCompany;
-  const { createConnection, connection, testConnection } = providerHarness({
-    app: () => t,
-    company: () => acme,
-    connection: { name: 'AWS', type: 'aws-identity-center', config: () => config() },
-  });
-  beforeAll(async () => {
-    t = await startTestApp({
-      DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
-      PROVIDER_RETRY_BASE_MS: '1',
-    });
-    acme = await createCompany(t, 'Acme');
-  });
-  afterAll(() => t.close());
-
-  it('keeps groupNamePrefix; the test counts the first page of groups', async () => {
-    const id = await createConnection({ groupNamePrefix: 'eng' });
-    expect((await connection(id)).config).toMatchObject({ groupNamePrefix: 'eng' });
-    expect(await testConnection(id)).toEqual({ ok: true, userCount: 100, groupCount: 2 });
-  });
+describeGroupConfig('an AWS IAM Identity Center connection configures its groups', {
+  type: 'aws-identity-center',
+  config: () => config(),
+  groupConfig: { groupNamePrefix: 'eng' },
+  tested: { ok: true, userCount: 100, groupCount: 2 },
 });

@@ -15,8 +15,7 @@ import {
   readAllGroups,
   testHttpClient,
 } from './support/group-reading.js';
-import { providerHarness } from './support/provider-harness.js';
-import { createCompany, startTestApp, type TestApp, type TestCompany } from './support/test-app.js';
+import { describeGroupConfig } from './support/group-config-suite.js';
 
 const SERVICE_ACCOUNT = 'directory-sync@acme-project.iam.gserviceaccount.com';
 const ADMIN = 'admin@acme.example';
@@ -177,29 +176,9 @@ describe('Google Workspace groups: groups.list and members.list', () => {
   });
 });
 
-describe('a Google Workspace connection configures its groups', () => {
-  let t: TestApp;
-  let acme: TestCompany;
-  const { createConnection, connection, testConnection } = providerHarness({
-    app: () => t,
-    company: () => acme,
-    connection: { name: 'Google', type: 'google-workspace', config: () => config() },
-  });
-  beforeAll(async () => {
-    t = await startTestApp({
-      DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
-      PROVIDER_RETRY_BASE_MS: '1',
-    });
-    acme = await createCompany(t, 'Acme');
-  });
-  afterAll(() => t.close());
-
-  it('keeps groupNamePrefix and flattenNestedGroups; the test counts the first page of groups', async () => {
-    const id = await createConnection({ groupNamePrefix: 'Eng', flattenNestedGroups: true });
-    expect((await connection(id)).config).toMatchObject({
-      groupNamePrefix: 'Eng',
-      flattenNestedGroups: true,
-    });
-    expect(await testConnection(id)).toEqual({ ok: true, userCount: 450, groupCount: 2 });
-  });
+describeGroupConfig('a Google Workspace connection configures its groups', {
+  type: 'google-workspace',
+  config: () => config(),
+  groupConfig: { groupNamePrefix: 'Eng', flattenNestedGroups: true },
+  tested: { ok: true, userCount: 450, groupCount: 2 },
 });

@@ -14,8 +14,7 @@ import {
   type LdapPerson,
   type OpenLdap,
 } from './support/openldap.js';
-import { providerHarness } from './support/provider-harness.js';
-import { createCompany, startTestApp, type TestApp, type TestCompany } from './support/test-app.js';
+import { describeGroupConfig } from './support/group-config-suite.js';
 
 const unavailable = openLdapUnavailable();
 if (unavailable) console.warn(`LDAP group tests skipped: ${unavailable}`);
@@ -164,32 +163,15 @@ describeLdap('LDAP groups against a real OpenLDAP', () => {
     expect(provider.openGroups(config({ syncGroups: false }), signal)).toBeUndefined();
   });
 
-  describe('an LDAP connection configures its groups', () => {
-    let t: TestApp;
-    let acme: TestCompany;
-    const { createConnection, connection, testConnection } = providerHarness({
-      app: () => t,
-      company: () => acme,
-      connection: { name: 'Directory', type: 'ldap', config: () => config() },
-    });
-    beforeAll(async () => {
-      t = await startTestApp({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true' });
-      acme = await createCompany(t, 'Acme');
-    });
-    afterAll(() => t.close());
-
-    it('keeps groupBaseDN, groupFilter and groupAttributes; the test counts groups', async () => {
-      const id = await createConnection({
-        groupBaseDN: `ou=groups,${LDAP_BASE}`,
-        groupFilter: '(cn=team1*)',
-        groupAttributes: { name: 'cn', member: 'member' },
-      });
-      expect((await connection(id)).config).toMatchObject({
-        groupFilter: '(cn=team1*)',
-        groupAttributes: { name: 'cn', member: 'member' },
-      });
-      expect(await testConnection(id)).toEqual({ ok: true, userCount: 500, groupCount: 111 });
-    });
+  describeGroupConfig('an LDAP connection configures its groups', {
+    type: 'ldap',
+    config: () => config(),
+    groupConfig: {
+      groupBaseDN: `ou=groups,${LDAP_BASE}`,
+      groupFilter: '(cn=team1*)',
+      groupAttributes: { name: 'cn', member: 'member' },
+    },
+    tested: { ok: true, userCount: 500, groupCount: 111 },
   });
 
   // Last: it stops the server.

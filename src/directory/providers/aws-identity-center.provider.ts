@@ -19,13 +19,12 @@ import { providerUrlProblem } from '../network-policy.js';
 import {
   ProviderError,
   type ConnectionTestResult,
-  type DirectoryGroup,
   type DirectoryProvider,
   type DirectoryUser,
   type GroupReader,
 } from './directory-provider.js';
 import { testFirstPages } from './connection-test.js';
-import { mapPages, membersOfListedGroup, withNamePrefix } from './group-pages.js';
+import { directoryGroup, mapPages, membersOfListedGroup, withNamePrefix } from './group-pages.js';
 import { IdleSession } from './idle-session.js';
 import {
   guardedLookup,
@@ -135,7 +134,11 @@ export class AwsIdentityCenterProvider implements DirectoryProvider {
     return {
       groups: () =>
         withNamePrefix(
-          session.stream((client) => mapPages(listGroups(client), toDirectoryGroup)),
+          session.stream((client) =>
+            mapPages(listGroups(client), (g) =>
+              directoryGroup(g.GroupId, g.DisplayName, g.Description),
+            ),
+          ),
           config.groupNamePrefix,
         ),
       async *members(group) {
@@ -314,14 +317,6 @@ function findProviderError(error: unknown): ProviderError | undefined {
     if (e instanceof ProviderError) return e;
   }
   return undefined;
-}
-
-function toDirectoryGroup(group: Group): DirectoryGroup {
-  return {
-    externalId: group.GroupId ?? '',
-    name: group.DisplayName ?? '',
-    description: group.Description || undefined,
-  };
 }
 
 function toDirectoryUser(user: User): DirectoryUser {

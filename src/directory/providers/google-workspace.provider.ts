@@ -5,13 +5,18 @@ import type { GoogleWorkspaceConfig } from '../dto/provider-configs.js';
 import {
   ProviderError,
   type ConnectionTestResult,
-  type DirectoryGroup,
   type DirectoryProvider,
   type DirectoryUser,
   type GroupReader,
 } from './directory-provider.js';
 import { testFirstPages } from './connection-test.js';
-import { mapPages, membersOfListedGroup, withNamePrefix } from './group-pages.js';
+import {
+  directoryGroup,
+  idText,
+  mapPages,
+  membersOfListedGroup,
+  withNamePrefix,
+} from './group-pages.js';
 import type { ProviderHttpClient } from './provider-http-client.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -132,13 +137,16 @@ export class GoogleWorkspaceProvider implements DirectoryProvider {
     return {
       groups() {
         const pages = list<GoogleGroup>('/admin/directory/v1/groups', groupQuery, GROUPS);
-        return withNamePrefix(mapPages(pages, toDirectoryGroup), config.groupNamePrefix);
+        return withNamePrefix(
+          mapPages(pages, (g) => directoryGroup(g.id, g.name, g.description)),
+          config.groupNamePrefix,
+        );
       },
       async *members(group) {
         const path = `/admin/directory/v1/groups/${encodeURIComponent(group.externalId)}/members`;
         const pages = list<GoogleMember>(path, memberQuery, MEMBERS);
         for await (const page of membersOfListedGroup(pages, PROVIDER, group)) {
-          yield page.filter((member) => member.type === 'USER').map(idOf);
+          yield page.filter((member) => member.type === 'USER').map((member) => idText(member.id));
         }
       },
     };
@@ -392,22 +400,10 @@ function customerOf(config: GoogleWorkspaceConfig): string {
   return config.customerId ?? 'my_customer';
 }
 
-function toDirectoryGroup(group: GoogleGroup): DirectoryGroup {
-  return {
-    externalId: idOf(group),
-    name: text(group.name) ?? '',
-    description: text(group.description) || undefined,
-  };
-}
-
-function idOf(entry: { id?: unknown }): string {
-  return typeof entry.id === 'string' ? entry.id : '';
-}
-
 function toDirectoryUser(user: GoogleUser): DirectoryUser {
   const organization = primaryOrganization(user.organizations);
   return {
-    externalId: idOf(user),
+    externalId: idText(user.id),
     email: text(user.primaryEmail),
     firstName: text(user.name?.givenName),
     lastName: text(user.name?.familyName),

@@ -50,3 +50,21 @@ export function groupGone(provider: string, group: DirectoryGroup): ProviderErro
       'deleted during the sync',
   );
 }
+
+/**
+ * A group from a directory's answer, whatever its field names: values that are not text are
+ * taken as absent, and an empty description as none.
+ */
+export function directoryGroup(id: unknown, name: unknown, description: unknown): DirectoryGroup {
+  const group: DirectoryGroup = {
+    externalId: idText(id),
+    name: typeof name === 'string' ? name : '',
+  };
+  if (typeof description === 'string' && description) group.description = description;
+  return group;
+}
+
+/** An id from a directory's JSON; '' when it is missing (the engine skips such an entry). */
+export function idText(id: unknown): string {
+  return typeof id === 'string' ? id : '';
+}

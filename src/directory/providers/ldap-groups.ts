@@ -1,7 +1,7 @@
 import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
 import type { LdapConfig } from '../dto/provider-configs.js';
 import type { DirectoryGroup, GroupReader } from './directory-provider.js';
-import { groupGone } from './group-pages.js';
+import { directoryGroup, groupGone } from './group-pages.js';
 import { IdleSession } from './idle-session.js';
 import {
   baseAttribute,
@@ -93,9 +93,7 @@ export class LdapGroupReader implements GroupReader {
       yield page.value.searchEntries.map((entry) => {
         const externalId = externalIdOf(entry, names.externalId);
         this.dnById.set(externalId, entry.dn);
-        const name = text(entry[names.name]) ?? '';
-        const description = text(entry[names.description]);
-        return description ? { externalId, name, description } : { externalId, name };
+        return directoryGroup(externalId, text(entry[names.name]), text(entry[names.description]));
       });
     }
   }
