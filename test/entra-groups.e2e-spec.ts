@@ -8,8 +8,7 @@ import {
   readAllGroups,
   testHttpClient,
 } from './support/group-reading.js';
-import { providerHarness } from './support/provider-harness.js';
-import { createCompany, startTestApp, type TestApp, type TestCompany } from './support/test-app.js';
+import { describeGroupConfig } from './support/group-config-suite.js';
 
 let entra: FakeEntra;
 const provider = new EntraIdProvider(testHttpClient());
@@ -140,37 +139,20 @@ describe('Entra ID groups: GET /v1.0/groups and /groups/{id}/members/microsoft.g
     expect(error.kind).toBe('auth');
   });
 
+  it('a group deleted since the listing fails its member list as transient', async () => {
+    const { error } = await failureOf(open().members({ externalId: 'deleted-id', name: 'Gone' }));
+    expect(error.kind).toBe('transient');
+    expect(error.message).toMatch(/^Microsoft Graph no longer has the group "Gone" \(deleted-id\)/);
+  });
+
   it('reads no groups when syncGroups is false', () => {
     expect(provider.openGroups(config({ syncGroups: false }), signal)).toBeUndefined();
   });
 });
 
-describe('an Entra ID connection configures its groups', () => {
-  let t: TestApp;
-  let contoso: TestCompany;
-  const { createConnection, connection, testConnection } = providerHarness({
-    app: () => t,
-    company: () => contoso,
-    connection: { name: 'Entra ID', type: 'entra-id', config: () => config() },
-  });
-  beforeAll(async () => {
-    t = await startTestApp({
-      DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
-      PROVIDER_RETRY_BASE_MS: '1',
-    });
-    contoso = await createCompany(t, 'Contoso');
-  });
-  afterAll(() => t.close());
-
-  it('keeps groupFilter and flattenNestedGroups; the test counts the first page of groups', async () => {
-    const id = await createConnection({
-      groupFilter: "startswith(displayName,'eng')",
-      flattenNestedGroups: true,
-    });
-    expect((await connection(id)).config).toMatchObject({
-      groupFilter: "startswith(displayName,'eng')",
-      flattenNestedGroups: true,
-    });
-    expect(await testConnection(id)).toEqual({ ok: true, userCount: 999, groupCount: 3 });
-  });
+describeGroupConfig('an Entra ID connection configures its groups', {
+  type: 'entra-id',
+  config: () => config(),
+  groupConfig: { groupFilter: "startswith(displayName,'eng')", flattenNestedGroups: true },
+  tested: { ok: true, userCount: 999, groupCount: 3 },
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import {
   DIRECTORY_SCOPE,
   FakeGoogle,
+  GROUP_SCOPE,
   googleUser,
   serviceAccountKeys,
   type GoogleUserJson,
@@ -72,7 +73,7 @@ beforeEach(() => {
   google.pageFaults.clear();
   google.requests.length = 0;
   google.tokenRequests.length = 0;
-  google.delegatedScopes = [DIRECTORY_SCOPE];
+  google.delegatedScopes = [DIRECTORY_SCOPE, GROUP_SCOPE];
 });
 
 describe('a Google Workspace sync', () => {
@@ -98,7 +99,7 @@ describe('a Google Workspace sync', () => {
     expect(claims).toMatchObject({
       iss: SERVICE_ACCOUNT,
       sub: ADMINS[0],
-      scope: DIRECTORY_SCOPE,
+      scope: `${DIRECTORY_SCOPE} ${GROUP_SCOPE}`,
       aud: google.tokenUrl,
     });
     expect((claims.exp as number) - (claims.iat as number)).toBe(3600);
@@ -303,7 +304,7 @@ describe('POST /api/directory/:id/test for Google Workspace', () => {
   it('answers ok with the first page count, or a message an admin can act on', async () => {
     google.setUsers(users(0, 1200));
     const id = await createGoogleConnection();
-    expect(await connectionTest(id)).toEqual({ ok: true, userCount: 500 });
+    expect(await connectionTest(id)).toEqual({ ok: true, userCount: 500, groupCount: 0 });
     expect(google.requests).toHaveLength(1);
 
     await t

@@ -8,14 +8,8 @@ import {
   readAllGroups,
   testHttpClient,
 } from './support/group-reading.js';
-import { providerHarness } from './support/provider-harness.js';
-import {
-  bearer,
-  createCompany,
-  startTestApp,
-  type TestApp,
-  type TestCompany,
-} from './support/test-app.js';
+import { describeGroupConfig } from './support/group-config-suite.js';
+import { bearer } from './support/test-app.js';
 
 let okta: FakeOkta;
 const provider = new OktaProvider(testHttpClient(), 2000);
@@ -120,12 +114,15 @@ describe('Okta groups: GET /api/v1/groups and /api/v1/groups/{id}/users', () => 
     expect(error.message).toBe('Okta refused the credentials (401): Invalid token provided');
   });
 
-  it('retries a 5xx on a member page, and a group Okta no longer has is a config error', async () => {
+  it('retries a 5xx on a member page; a group deleted since the listing is transient', async () => {
     okta.faults = [{ status: 503 }];
     const members = await pagesOf(open().members({ externalId: groups[5].group.id, name: '' }));
     expect(members.flat()).toEqual(groups[5].memberIds);
-    const gone = await failureOf(open().members({ externalId: '00gnothere', name: 'gone' }));
-    expect(gone.error.kind).toBe('config');
+    const gone = await failureOf(open().members({ externalId: '00gnothere', name: 'Gone' }));
+    expect(gone.error.kind).toBe('transient');
+    expect(gone.error.message).toBe(
+      'Okta no longer has the group "Gone" (00gnothere): it was deleted during the sync',
+    );
   });
 
   it('refuses a wrong token on groups as an auth error', async () => {
@@ -140,48 +137,37 @@ describe('Okta groups: GET /api/v1/groups and /api/v1/groups/{id}/users', () => 
   });
 });
 
-describe('an Okta connection configures its groups', () => {
-  let t: TestApp;
-  let acme: TestCompany;
-  const { createConnection, connection, testConnection } = providerHarness({
-    app: () => t,
-    company: () => acme,
-    connection: { name: 'Okta', type: 'okta', config: () => config() },
-  });
-  beforeAll(async () => {
-    t = await startTestApp({
-      DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
-      PROVIDER_RETRY_BASE_MS: '1',
+describeGroupConfig('an Okta connection configures its groups', {
+  type: 'okta',
+  config: () => config(),
+  groupConfig: { syncGroups: true, groupFilter: 'type eq "OKTA_GROUP"' },
+  tested: { ok: true, userCount: 200, groupCount: 1000 },
+  more: ({ app, company, harness }) => {
+    it('tests users only when syncGroups is false', async () => {
+      const id = await harness.createConnection({ syncGroups: false });
+      expect(await harness.testConnection(id)).toEqual({ ok: true, userCount: 200 });
+      expect(okta.requests.map((r) => r.url)).toEqual(['/api/v1/users?limit=200']);
     });
-    acme = await createCompany(t, 'Acme');
-  });
-  afterAll(() => t.close());
 
-  it('keeps syncGroups and groupFilter, and the test counts the first page of groups', async () => {
-    const id = await createConnection({ syncGroups: true, groupFilter: 'type eq "OKTA_GROUP"' });
-    expect((await connection(id)).config).toMatchObject({
-      syncGroups: true,
-      groupFilter: 'type eq "OKTA_GROUP"',
+    it('refuses a syncGroups that is not a boolean and an empty groupFilter, naming each', async () => {
+      const res = await app()
+        .http()
+        .post('/api/directory')
+        .set(bearer(company().adminKey))
+        .send({
+          name: 'Okta',
+          type: 'okta',
+          config: config({ syncGroups: 'yes', groupFilter: '' }),
+        })
+        .expect(400);
+      expect(JSON.stringify(res.body)).toContain('config.syncGroups must be a boolean value');
+      expect(JSON.stringify(res.body)).toContain('config.groupFilter should not be empty');
+      const list = await app()
+        .http()
+        .get('/api/directory')
+        .set(bearer(company().adminKey))
+        .expect(200);
+      expect((list.body as { items: unknown[] }).items).toHaveLength(2);
     });
-    expect(await testConnection(id)).toEqual({ ok: true, userCount: 200, groupCount: 1000 });
-  });
-
-  it('tests users only when syncGroups is false', async () => {
-    const id = await createConnection({ syncGroups: false });
-    expect(await testConnection(id)).toEqual({ ok: true, userCount: 200 });
-    expect(okta.requests.map((r) => r.url)).toEqual(['/api/v1/users?limit=200']);
-  });
-
-  it('refuses a syncGroups that is not a boolean and an empty groupFilter, naming each', async () => {
-    const res = await t
-      .http()
-      .post('/api/directory')
-      .set(bearer(acme.adminKey))
-      .send({ name: 'Okta', type: 'okta', config: config({ syncGroups: 'yes', groupFilter: '' }) })
-      .expect(400);
-    expect(JSON.stringify(res.body)).toContain('config.syncGroups must be a boolean value');
-    expect(JSON.stringify(res.body)).toContain('config.groupFilter should not be empty');
-    const list = await t.http().get('/api/directory').set(bearer(acme.adminKey)).expect(200);
-    expect((list.body as { items: unknown[] }).items).toHaveLength(2);
-  });
+  },
 });

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { transitiveMemberIds } from './nested-groups.js';
 
 /** A user as Microsoft Graph returns it with our `$select` (every selected key, null if unset). */
 export interface GraphUserJson {
@@ -232,29 +233,14 @@ export class FakeEntra {
     if (!members) return undefined;
     const group = this.groups.find((g) => g.group.id === decodeURIComponent(members[1]));
     if (!group) return undefined;
-    const ids = members[2] === 'members' ? group.memberIds : this.transitiveIds(group);
+    const direct = (id: string) => this.groups.find((g) => g.group.id === id)?.memberIds;
+    const ids =
+      members[2] === 'members' ? group.memberIds : transitiveMemberIds(group.group.id, direct);
     const users = ids.flatMap((id) => this.users.filter((user) => user.id === id));
     return {
       select: 'id',
       items: users.map((user) => ({ '@odata.type': '#microsoft.graph.user', id: user.id })),
     };
-  }
-
-  /** Every id reachable from a group through nested groups, each once (cycles are allowed). */
-  private transitiveIds(group: FakeGraphGroup): string[] {
-    const seen = new Set<string>([group.group.id]);
-    const ids: string[] = [];
-    const visit = (g: FakeGraphGroup) => {
-      for (const id of g.memberIds) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        ids.push(id);
-        const nested = this.groups.find((other) => other.group.id === id);
-        if (nested) visit(nested);
-      }
-    };
-    visit(group);
-    return ids;
   }
 
   private listEndpoint(

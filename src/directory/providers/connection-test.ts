@@ -12,7 +12,7 @@ export async function testFirstPages(
   signal: AbortSignal,
 ): Promise<ConnectionTestResult> {
   const userCount = await firstPageSize(provider.pages(config, signal));
-  const groups = provider.openGroups?.(config, signal);
+  const groups = provider.openGroups(config, signal);
   if (!groups) return { ok: true, userCount };
   return { ok: true, userCount, groupCount: await firstPageSize(groups.groups()) };
 }

@@ -54,9 +54,9 @@ export interface DirectoryProvider {
   test(config: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult>;
   /**
    * The connection's groups, read with the same credentials; undefined when the connection's
-   * config has `syncGroups: false`. Optional until every pull provider reads groups.
+   * config has `syncGroups: false`.
    */
-  openGroups?(config: ProviderConfig, signal: AbortSignal): GroupReader | undefined;
+  openGroups(config: ProviderConfig, signal: AbortSignal): GroupReader | undefined;
 }
 
 /**
@@ -73,6 +73,8 @@ export class ProviderError extends Error {
     message: string,
     /** For throttling: the provider said not to come back before this many ms. */
     readonly retryAfterMs?: number,
+    /** The HTTP status of a refused request (4xx), when the provider answered with one. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'ProviderError';

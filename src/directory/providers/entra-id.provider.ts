@@ -4,12 +4,12 @@ import type { EntraIdConfig } from '../dto/provider-configs.js';
 import {
   ProviderError,
   type ConnectionTestResult,
-  type DirectoryGroup,
   type DirectoryProvider,
   type DirectoryUser,
   type GroupReader,
 } from './directory-provider.js';
 import { testFirstPages } from './connection-test.js';
+import { directoryGroup, idText, membersOfListedGroup } from './group-pages.js';
 import type { ProviderHttpClient } from './provider-http-client.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -104,15 +104,16 @@ export class EntraIdProvider implements DirectoryProvider {
     return {
       async *groups() {
         for await (const page of list(`/v1.0/groups?${query}${filter}`)) {
-          yield (page as GraphGroup[]).map(toDirectoryGroup);
+          yield (page as GraphGroup[]).map((g) =>
+            directoryGroup(g.id, g.displayName, g.description),
+          );
         }
       },
       async *members(group) {
         const path = `/v1.0/groups/${encodeURIComponent(group.externalId)}/${relation}`;
-        for await (const page of list(
-          `${path}/microsoft.graph.user?$select=id&$top=${PAGE_SIZE}`,
-        )) {
-          yield (page as GraphUser[]).map(idOf);
+        const pages = list(`${path}/microsoft.graph.user?$select=id&$top=${PAGE_SIZE}`);
+        for await (const page of membersOfListedGroup(pages, GRAPH_PROVIDER, group)) {
+          yield (page as GraphUser[]).map((user) => idText(user.id));
         }
       },
     };
@@ -294,7 +295,7 @@ export function toDirectoryUser(user: GraphUser): DirectoryUser {
   const upn = text(user.userPrincipalName);
   const upnAddress = upn && ADDRESS.test(upn) && !GUEST_UPN.test(upn) ? upn : undefined;
   return {
-    externalId: idOf(user),
+    externalId: idText(user.id),
     email: nonEmpty(user.mail) ?? upnAddress,
     firstName: text(user.givenName),
     lastName: text(user.surname),
@@ -302,18 +303,6 @@ export function toDirectoryUser(user: GraphUser): DirectoryUser {
     title: optionalText(user, 'jobTitle'),
     active: user.accountEnabled !== false,
   };
-}
-
-function toDirectoryGroup(group: GraphGroup): DirectoryGroup {
-  return {
-    externalId: idOf(group),
-    name: text(group.displayName) ?? '',
-    description: text(group.description) || undefined,
-  };
-}
-
-function idOf(entry: { id?: unknown }): string {
-  return typeof entry.id === 'string' ? entry.id : '';
 }
 
 function text(value: unknown): string | undefined {

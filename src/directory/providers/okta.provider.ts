@@ -10,6 +10,7 @@ import {
   type GroupReader,
 } from './directory-provider.js';
 import { testFirstPages } from './connection-test.js';
+import { directoryGroup, idText, membersOfListedGroup } from './group-pages.js';
 import { rateLimitWaitMs, type ProviderHttpClient } from './provider-http-client.js';
 
 const PAGE_SIZE = 200;
@@ -58,14 +59,13 @@ export class OktaProvider implements DirectoryProvider {
     return {
       async *groups() {
         for await (const page of list(`/api/v1/groups?${query.toString()}`)) {
-          yield page.map((group) => toDirectoryGroup(group as OktaGroup));
+          yield page.map((group) => oktaGroup(group as OktaGroup));
         }
       },
       async *members(group) {
         const path = `/api/v1/groups/${encodeURIComponent(group.externalId)}/users`;
-        for await (const page of list(`${path}?limit=${GROUP_PAGE_SIZE}`)) {
-          yield page.map((user) => idOf(user as OktaUser));
-        }
+        const pages = membersOfListedGroup(list(`${path}?limit=${GROUP_PAGE_SIZE}`), 'Okta', group);
+        for await (const page of pages) yield page.map((user) => idText((user as OktaUser).id));
       },
     };
   }
@@ -112,7 +112,7 @@ export class OktaProvider implements DirectoryProvider {
 function toDirectoryUser(user: OktaUser): DirectoryUser {
   const profile = user.profile ?? {};
   return {
-    externalId: idOf(user),
+    externalId: idText(user.id),
     email: text(profile.email) ?? text(profile.login),
     firstName: text(profile.firstName),
     lastName: text(profile.lastName),
@@ -122,17 +122,8 @@ function toDirectoryUser(user: OktaUser): DirectoryUser {
   };
 }
 
-function toDirectoryGroup(group: OktaGroup): DirectoryGroup {
-  const profile = group.profile ?? {};
-  return {
-    externalId: idOf(group),
-    name: text(profile.name) ?? '',
-    description: text(profile.description) || undefined,
-  };
-}
-
-function idOf(entry: { id?: unknown }): string {
-  return typeof entry.id === 'string' ? entry.id : '';
+function oktaGroup(group: OktaGroup): DirectoryGroup {
+  return directoryGroup(group.id, group.profile?.name, group.profile?.description);
 }
 
 function text(value: unknown): string | undefined {
