@@ -7,7 +7,7 @@ import {
   serviceAccountKeys,
   type GoogleUserJson,
 } from './fakes/fake-google.js';
-import { providerHarness } from './support/provider-harness.js';
+import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -92,6 +92,7 @@ describe('a Google Workspace sync', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      ...NO_GROUP_CHANGES,
     });
     // One token, verified by the fake against the public key, used for every page.
     expect(google.tokenRequests).toHaveLength(1);
@@ -154,6 +155,7 @@ describe('a Google Workspace sync', () => {
       unchanged: 1187, // suspended 2 and archived 3 are deactivated at the end of the run
       deactivated: 12, // 2, 3 and the 10 removed
       skipped: 0,
+      ...NO_GROUP_CHANGES,
     });
     expect(await employee('user1@acme.example')).toMatchObject({
       department: 'Sales',
