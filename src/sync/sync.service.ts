@@ -114,7 +114,7 @@ export class SyncService {
         allow: options.allowMassDeprovision === true,
       });
       // Groups come after the people they hold, in the same run.
-      const groups = provider.openGroups?.(connection.config, signal);
+      const groups = provider.openGroups(connection.config, signal);
       if (groups) Object.assign(stats, await syncGroups(groups, groupWriter, signal));
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return stats;
