@@ -113,7 +113,15 @@ export class GroupWriter {
    * their memberships. Answers how many of each.
    */
   async deleteMissing(): Promise<{ groups: number; memberships: number }> {
-    if (!this.started) await this.start(); // nothing seen: every group is gone
+    if (!this.started) {
+      // Nothing seen: every group is gone. A directory without groups costs one read.
+      const [{ any }] = (await this.db.query(
+        `SELECT EXISTS (SELECT 1 FROM directory_group WHERE connection_id = $1) AS any`,
+        [this.connectionId],
+      )) as { any: boolean }[];
+      if (!any) return { groups: 0, memberships: 0 };
+      await this.start();
+    }
     const [row] = (await this.db.query(DELETE_MISSING, [this.companyId, this.connectionId])) as {
       groups: number;
       memberships: number;
