@@ -12,6 +12,7 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { DirectoryModule } from './directory/directory.module.js';
 import { EmployeesModule } from './employees/employees.module.js';
 import { EventsModule } from './events/events.module.js';
+import { GroupsModule } from './groups/groups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { createRootLogger, type RootLogger } from './logging/logger.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         DirectoryModule,
         ScimModule,
         EmployeesModule,
+        GroupsModule,
         EventsModule,
         SyncModule,
         SyncJobsModule,

@@ -9,7 +9,7 @@ import {
   FakeIdentityStore,
   type IdentityStoreUserJson,
 } from './fakes/fake-identitystore.js';
-import { providerHarness } from './support/provider-harness.js';
+import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -81,6 +81,7 @@ describe('a sync streams the identity store into the roster', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      ...NO_GROUP_CHANGES,
     });
     expect(aws.requests).toHaveLength(5);
     for (const [i, request] of aws.requests.entries()) {
@@ -245,7 +246,7 @@ describe('AWS failures', () => {
     aws.faults.push({ error: 'AccessDeniedException' });
     const denied = await syncError(id);
     expect(denied.kind).toBe('auth');
-    expect(denied.message).toMatch(/identitystore:ListUsers \(AccessDeniedException\)/);
+    expect(denied.message).toMatch(/needs identitystore:ListUsers .*\(AccessDeniedException\)/);
   });
 
   it('classifies an unknown identity store as a config error', async () => {
@@ -269,7 +270,7 @@ describe('POST /api/directory/:id/test', () => {
   it('answers ok with the first page count, or a message a person can act on', async () => {
     aws.setUsers(users(0, 450));
     const id = await createAwsConnection();
-    expect(await testConnection(id)).toEqual({ ok: true, userCount: 100 });
+    expect(await testConnection(id)).toEqual({ ok: true, userCount: 100, groupCount: 0 });
     expect(aws.requests).toHaveLength(1);
 
     await t

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeEntra, graphUser } from './fakes/fake-entra.js';
-import { providerHarness } from './support/provider-harness.js';
+import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -17,6 +17,9 @@ let secrets = 0;
 
 const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
 const FIRST_PAGE = `/v1.0/users?$select=${SELECT}&$top=999`;
+
+/** The users' Graph requests of the run (groups follow them: test/sync-groups). */
+const userRequests = () => entra.graphRequests.filter((r) => r.url.startsWith('/v1.0/users'));
 
 const users = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => graphUser(from + i));
@@ -79,6 +82,7 @@ describe('an Entra ID sync streams Microsoft Graph users into the roster', () =>
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      ...NO_GROUP_CHANGES,
     });
     expect(entra.tokenRequests).toHaveLength(1);
     expect(entra.tokenRequests[0]).toEqual({
@@ -90,11 +94,11 @@ describe('an Entra ID sync streams Microsoft Graph users into the roster', () =>
         grant_type: 'client_credentials',
       },
     });
-    expect(entra.graphRequests.map((r) => r.url)).toEqual([
+    expect(userRequests().map((r) => r.url)).toEqual([
       FIRST_PAGE,
       expect.stringMatching(/^\/v1\.0\/users\?\$select=.*&\$top=999&\$skiptoken=\S+$/),
     ]);
-    expect(entra.graphRequests.every((r) => /^Bearer \S+$/.test(r.authorization ?? ''))).toBe(true);
+    expect(userRequests().every((r) => /^Bearer \S+$/.test(r.authorization ?? ''))).toBe(true);
     expect(await employee('user7@contoso.example')).toMatchObject({
       email: 'user7@contoso.example',
       firstName: 'Given7',
@@ -179,18 +183,22 @@ describe('paging, throttling and tokens', () => {
   it('follows @odata.nextLink across many pages of 999 with one token', async () => {
     const stats = await sync(id);
     expect(stats).toMatchObject({ fetched: 2500, created: 2500, skipped: 0 });
-    expect(entra.graphRequests).toHaveLength(3);
-    expect(entra.graphRequests[0].url).toBe(FIRST_PAGE);
-    expect(entra.graphRequests.slice(1).every((r) => r.url.includes('$skiptoken='))).toBe(true);
+    expect(userRequests()).toHaveLength(3);
+    expect(userRequests()[0].url).toBe(FIRST_PAGE);
+    expect(
+      userRequests()
+        .slice(1)
+        .every((r) => r.url.includes('$skiptoken=')),
+    ).toBe(true);
     expect(entra.tokenRequests).toHaveLength(1);
-    expect(new Set(entra.graphRequests.map((r) => r.authorization)).size).toBe(1);
+    expect(new Set(userRequests().map((r) => r.authorization)).size).toBe(1);
   });
 
   it('waits out a 429 and retries the page', async () => {
     entra.pageFaults.set(1, { status: 429, retryAfter: 0 });
     const stats = await sync(id);
     expect(stats).toMatchObject({ fetched: 2500, unchanged: 2500 });
-    const urls = entra.graphRequests.map((r) => r.url);
+    const urls = userRequests().map((r) => r.url);
     expect(urls).toHaveLength(4);
     expect(urls[1]).toBe(urls[2]);
   });
@@ -199,7 +207,7 @@ describe('paging, throttling and tokens', () => {
     entra.pageFaults.set(2, { status: 503, retryAfter: 1 });
     const stats = await sync(id);
     expect(stats.fetched).toBe(2500);
-    const [, , throttled, retried] = entra.graphRequests;
+    const [, , throttled, retried] = userRequests();
     expect(retried.url).toBe(throttled.url);
     expect(retried.at - throttled.at).toBeGreaterThanOrEqual(900);
   });
@@ -236,8 +244,8 @@ describe('paging, throttling and tokens', () => {
     const stats = await sync(id);
     expect(stats.fetched).toBe(2500);
     expect(entra.tokenRequests).toHaveLength(1);
-    expect(entra.graphRequests).toHaveLength(4);
-    expect(entra.graphRequests[0].authorization).not.toBe(entra.graphRequests[1].authorization);
+    expect(userRequests()).toHaveLength(4);
+    expect(userRequests()[0].authorization).not.toBe(userRequests()[1].authorization);
   });
 
   it('treats a second 401 for the same page as an auth failure', async () => {
@@ -246,7 +254,7 @@ describe('paging, throttling and tokens', () => {
     expect(error.kind).toBe('auth');
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/Microsoft Graph refused the credentials \(401\)/);
-    expect(entra.graphRequests).toHaveLength(2);
+    expect(userRequests()).toHaveLength(2);
   });
 
   it('names the missing permission on a 403', async () => {
@@ -275,7 +283,7 @@ describe('credentials Entra ID refuses', () => {
       lastError: 'Entra ID rejected the client secret (invalid_client)',
     });
     expect(JSON.stringify(conn)).not.toContain('not-the-secret');
-    expect(entra.graphRequests).toHaveLength(0);
+    expect(userRequests()).toHaveLength(0);
   });
 
   it('an unknown application is an auth error naming unauthorized_client', async () => {
@@ -300,7 +308,7 @@ describe('credentials Entra ID refuses', () => {
     const error = await failure(id);
     expect(error.kind).toBe('config');
     expect(error.message).toMatch(/pointed to https:\/\/graph\.elsewhere\.example, outside/);
-    expect(entra.graphRequests).toHaveLength(1);
+    expect(userRequests()).toHaveLength(1);
   });
 });
 
@@ -313,7 +321,7 @@ describe('POST /api/directory/:id/test', () => {
       .post(`/api/directory/${id}/test`)
       .set(bearer(acme.adminKey))
       .expect(200);
-    expect(ok.body).toEqual({ ok: true, userCount: 999 });
+    expect(ok.body).toEqual({ ok: true, userCount: 999, groupCount: 0 });
 
     await t
       .http()

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import {
   DIRECTORY_SCOPE,
   FakeGoogle,
+  GROUP_SCOPE,
   googleUser,
   serviceAccountKeys,
   type GoogleUserJson,
 } from './fakes/fake-google.js';
-import { providerHarness } from './support/provider-harness.js';
+import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -72,7 +73,7 @@ beforeEach(() => {
   google.pageFaults.clear();
   google.requests.length = 0;
   google.tokenRequests.length = 0;
-  google.delegatedScopes = [DIRECTORY_SCOPE];
+  google.delegatedScopes = [DIRECTORY_SCOPE, GROUP_SCOPE];
 });
 
 describe('a Google Workspace sync', () => {
@@ -91,6 +92,7 @@ describe('a Google Workspace sync', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      ...NO_GROUP_CHANGES,
     });
     // One token, verified by the fake against the public key, used for every page.
     expect(google.tokenRequests).toHaveLength(1);
@@ -98,7 +100,7 @@ describe('a Google Workspace sync', () => {
     expect(claims).toMatchObject({
       iss: SERVICE_ACCOUNT,
       sub: ADMINS[0],
-      scope: DIRECTORY_SCOPE,
+      scope: `${DIRECTORY_SCOPE} ${GROUP_SCOPE}`,
       aud: google.tokenUrl,
     });
     expect((claims.exp as number) - (claims.iat as number)).toBe(3600);
@@ -153,6 +155,7 @@ describe('a Google Workspace sync', () => {
       unchanged: 1187, // suspended 2 and archived 3 are deactivated at the end of the run
       deactivated: 12, // 2, 3 and the 10 removed
       skipped: 0,
+      ...NO_GROUP_CHANGES,
     });
     expect(await employee('user1@acme.example')).toMatchObject({
       department: 'Sales',
@@ -303,7 +306,7 @@ describe('POST /api/directory/:id/test for Google Workspace', () => {
   it('answers ok with the first page count, or a message an admin can act on', async () => {
     google.setUsers(users(0, 1200));
     const id = await createGoogleConnection();
-    expect(await connectionTest(id)).toEqual({ ok: true, userCount: 500 });
+    expect(await connectionTest(id)).toEqual({ ok: true, userCount: 500, groupCount: 0 });
     expect(google.requests).toHaveLength(1);
 
     await t

@@ -43,8 +43,9 @@ const TABLES = [
   'job',
   'job_schedule',
   'scim_user',
-  'scim_group',
-  'scim_group_member',
+  'directory_group',
+  'group_membership',
+  'scim_group_attributes',
 ];
 
 /** A fingerprint of every row of those tables: equal before and after = nothing written. */

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
 import { JobQueue1764650000000 } from '../migrations/1764650000000-JobQueue.js';
 import { generateToken } from '../src/auth/secret-token.js';
-import { dataSourceOptions, MIGRATIONS } from '../src/database/data-source-options.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { migrateUpTo } from './support/migrations.js';
 import { bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -25,19 +24,6 @@ const ids = {
 };
 const stats = { fetched: 3, created: 2, updated: 1, unchanged: 0, deactivated: 0, skipped: 0 };
 const key = generateToken('dsk');
-
-async function migrateUpTo(url: string, before: string): Promise<void> {
-  const migrations = MIGRATIONS.slice(
-    0,
-    MIGRATIONS.findIndex((m) => m.name === before),
-  );
-  const dataSource = await new DataSource({ ...dataSourceOptions(url), migrations }).initialize();
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await dataSource.destroy();
-  }
-}
 
 beforeAll(async () => {
   db = await createTestDatabase({ empty: true });

@@ -11,7 +11,7 @@ import {
   type LdapPerson,
   type OpenLdap,
 } from './support/openldap.js';
-import { providerHarness } from './support/provider-harness.js';
+import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -91,6 +91,7 @@ describeLdap('the LDAP provider against a real OpenLDAP', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      ...NO_GROUP_CHANGES,
     });
     expect(await employee('user42@acme.test')).toMatchObject({
       firstName: 'First42',
@@ -152,7 +153,7 @@ describeLdap('the LDAP provider against a real OpenLDAP', () => {
       .post(`/api/directory/${connectionId}/test`)
       .set(bearer(acme.adminKey))
       .expect(200);
-    expect(ok.body).toEqual({ ok: true, userCount: 500 });
+    expect(ok.body).toEqual({ ok: true, userCount: 500, groupCount: 0 });
     const wrong = await createConnection({ bindPassword: 'wrong' });
     const refused = await t
       .http()

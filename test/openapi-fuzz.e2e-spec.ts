@@ -65,6 +65,9 @@ const ID_POOLS: Record<string, string> = {
   '/api/api-keys/{id}': 'apiKey',
   '/api/directory/{id}': 'connection',
   '/api/sync-jobs/{id}': 'job',
+  // A SCIM user is an employee, a SCIM group a group: the same ids.
+  '/api/employees/{id}': 'scimUser',
+  '/api/groups/{id}': 'scimGroup',
   '/scim/v2/{connectionId}': 'scimConnection',
   '/scim/v2/{connectionId}/Users/{id}': 'scimUser',
   '/scim/v2/{connectionId}/Groups/{id}': 'scimGroup',

@@ -8,6 +8,7 @@ import { OptionalEmail1764620000000 } from '../../migrations/1764620000000-Optio
 import { JobQueue1764650000000 } from '../../migrations/1764650000000-JobQueue.js';
 import { Events1764700000000 } from '../../migrations/1764700000000-Events.js';
 import { Webhooks1764710000000 } from '../../migrations/1764710000000-Webhooks.js';
+import { Groups1764720000000 } from '../../migrations/1764720000000-Groups.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   JobQueue1764650000000,
   Events1764700000000,
   Webhooks1764710000000,
+  Groups1764720000000,
 ];
 
 /**

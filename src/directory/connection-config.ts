@@ -11,6 +11,11 @@ import { providerUrlProblem } from './network-policy.js';
 
 export type ProviderConfig = Record<string, unknown>;
 
+/** `syncGroups` defaults to true: a pull connection reads groups unless told not to. */
+export function syncsGroups(config: ProviderConfig): boolean {
+  return config.syncGroups !== false;
+}
+
 /** What a secret looks like in every response; sent back unchanged, it means "keep it". */
 export const MASK = '********';
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { EMPLOYEE_CURSOR, type ListEmployeesQuery } from './dto/list-employees.dto.js';
@@ -20,11 +20,29 @@ export interface EmployeeView {
   deactivatedAt: Date | null;
 }
 
+/** One employee with the groups it is a member of. */
+export interface EmployeeDetailView extends EmployeeView {
+  groups: { id: string; name: string }[];
+}
+
 const DEFAULT_LIMIT = 100;
 
 @Injectable()
 export class EmployeesService {
   constructor(@InjectRepository(Employee) private readonly employees: Repository<Employee>) {}
+
+  /** 404 when the employee is not the company's (or does not exist). */
+  async get(companyId: string, id: string): Promise<EmployeeDetailView> {
+    const row = await this.employees.findOneBy({ id, companyId });
+    if (!row) throw new NotFoundException(`employee ${id} not found`);
+    const groups = await this.employees.query<{ id: string; name: string }[]>(
+      `SELECT g.id, g.name FROM group_membership m JOIN directory_group g ON g.id = m.group_id
+        WHERE m.employee_id = $1 AND g.company_id = $2
+        ORDER BY lower(g.name), g.id`,
+      [id, companyId],
+    );
+    return { ...toView(row), groups };
+  }
 
   /**
    * Keyset pagination in email order ignoring case, people without an email last (by id):
@@ -49,8 +67,8 @@ export class EmployeesService {
     }
     if (query.groupId) {
       rows.andWhere(
-        `e.id IN (SELECT m.employee_id FROM scim_group_member m
-                   JOIN scim_group g ON g.id = m.group_id
+        `e.id IN (SELECT m.employee_id FROM group_membership m
+                   JOIN directory_group g ON g.id = m.group_id
                   WHERE g.id = :groupId AND g.company_id = :companyId)`,
         { groupId: query.groupId },
       );

@@ -1,6 +1,7 @@
 import type { ApiKeyView } from '../auth/api-key-view.js';
 import type { ConnectionView } from '../directory/connection-view.js';
 import type { EmployeeView } from '../employees/employees.service.js';
+import type { GroupView } from '../groups/groups.service.js';
 import type { SyncStats } from '../sync-jobs/sync-job.types.js';
 
 /**
@@ -23,18 +24,6 @@ export const EMPLOYEE_FIELDS = [
   'externalId',
 ] as const;
 export type EmployeeField = (typeof EMPLOYEE_FIELDS)[number];
-
-/** A group as `GET /api/groups` shows it. */
-export interface GroupView {
-  id: string;
-  connectionId: string | null;
-  externalId: string | null;
-  name: string;
-  description: string | null;
-  memberCount: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 /** A webhook endpoint as `GET /api/webhooks/:id` shows it (never its secret). */
 export interface WebhookEndpointView {

@@ -1,11 +1,11 @@
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import { EMPLOYEE_FIELDS, EVENT_TYPES, type EventType } from '../events/event-types.js';
-import { SYNC_STATS } from './schemas.js';
+import { SYNC_STATS_SCHEMA } from './schemas.js';
 
 /**
  * The events API in the OpenAPI document: one schema per event type (`type` tells them
  * apart), each with its `data`. Where `data` is what another route answers (an employee, a
- * connection, an API key) it is that route's schema; the rest are written here.
+ * group, a connection, an API key) it is that route's schema; the rest are written here.
  */
 
 const ref = (name: string): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
@@ -33,9 +33,15 @@ const EVENTS: Record<EventType, { data: string; description: string }> = {
     description: 'A person left (deprovisioned): revoke their access',
   },
   'employee.reactivated': { data: 'EmployeeSchema', description: 'A person came back' },
-  'group.created': { data: 'EventGroup', description: 'A group appeared' },
-  'group.updated': { data: 'EventGroup', description: 'A group changed' },
-  'group.deleted': { data: 'EventGroup', description: 'A group is gone (its last state)' },
+  'group.created': { data: 'GroupSchema', description: 'A group appeared' },
+  'group.updated': {
+    data: 'GroupSchema',
+    description: 'A group changed its name or description (memberships: member events)',
+  },
+  'group.deleted': {
+    data: 'GroupSchema',
+    description: 'A group is gone with its memberships (its last state; no member events)',
+  },
   'group.member_added': { data: 'EventMembership', description: 'A person joined a group' },
   'group.member_removed': { data: 'EventMembership', description: 'A person left a group' },
   'connection.created': { data: 'ConnectionSchema', description: 'A connection was created' },
@@ -86,20 +92,10 @@ export function addEventSchemas(schemas: Record<string, SchemaObject | Reference
       changedFields: { type: 'array', items: { type: 'string', enum: [...EMPLOYEE_FIELDS] } },
     }),
     ApiKeyRevokedEventData: extend('ApiKeySchema', { revokedAt: date }),
-    EventGroup: closed({
-      id: uuid,
-      connectionId: { ...uuid, nullable: true },
-      externalId: { ...string, nullable: true },
-      name: string,
-      description: { ...string, nullable: true },
-      memberCount: { type: 'integer' },
-      createdAt: date,
-      updatedAt: date,
-    }),
-    EventMembership: closed({ group: ref('EventGroup'), employee: ref('EmployeeSchema') }),
+    EventMembership: closed({ group: ref('GroupSchema'), employee: ref('EmployeeSchema') }),
     EventSyncSucceeded: closed({
       jobId: { ...uuid, nullable: true, description: 'null: a run outside the job queue' },
-      stats: closed(Object.fromEntries(SYNC_STATS.map((name) => [name, { type: 'integer' }]))),
+      stats: SYNC_STATS_SCHEMA,
     }),
     EventSyncFailed: closed({
       jobId: { ...uuid, nullable: true, description: 'null: a run outside the job queue' },

@@ -130,6 +130,12 @@ export class ConnectionTestSchema {
   @ApiProperty() ok!: boolean;
   @ApiPropertyOptional({ ...INTEGER, description: "Users on the provider's first page" })
   userCount?: number;
+  @ApiPropertyOptional({
+    ...INTEGER,
+    description:
+      "Groups on the provider's first page of groups; only when the connection syncs groups",
+  })
+  groupCount?: number;
   @ApiPropertyOptional({ description: 'What went wrong, in words a person can act on' })
   error?: string;
 }
@@ -139,7 +145,7 @@ export class ScimTokenSchema {
   scimToken!: string;
 }
 
-export const SYNC_STATS = [
+const SYNC_STATS = [
   'fetched',
   'created',
   'updated',
@@ -147,6 +153,24 @@ export const SYNC_STATS = [
   'deactivated',
   'skipped',
 ] as const;
+/** There when the run synced groups. */
+const GROUP_STATS = [
+  'groupsCreated',
+  'groupsUpdated',
+  'groupsDeleted',
+  'membershipsAdded',
+  'membershipsRemoved',
+] as const;
+
+/** A sync's stats (a job's, a `connection.sync_succeeded` event's). */
+export const SYNC_STATS_SCHEMA = {
+  type: 'object' as const,
+  properties: Object.fromEntries(
+    [...SYNC_STATS, ...GROUP_STATS].map((name) => [name, { type: 'integer' as const }]),
+  ),
+  required: [...SYNC_STATS] as string[],
+  additionalProperties: false,
+};
 
 export class SyncJobSchema {
   @ApiProperty(UUID) id!: string;
@@ -162,14 +186,11 @@ export class SyncJobSchema {
   @ApiProperty() cancelRequested!: boolean;
   @ApiProperty() allowMassDeprovision!: boolean;
   /** Inline, not a $ref: OpenAPI 3.0's `nullable` does not reach into a referenced schema. */
-  @ApiProperty({
-    type: 'object',
-    nullable: true,
-    properties: Object.fromEntries(SYNC_STATS.map((name) => [name, { type: 'integer' }])),
-    required: [...SYNC_STATS],
-    additionalProperties: false,
-  })
-  stats!: Record<(typeof SYNC_STATS)[number], number> | null;
+  @ApiProperty({ ...SYNC_STATS_SCHEMA, nullable: true })
+  stats!:
+    | (Record<(typeof SYNC_STATS)[number], number> &
+        Partial<Record<(typeof GROUP_STATS)[number], number>>)
+    | null;
   @ApiProperty(DATE) createdAt!: string;
   @ApiProperty(DATE) updatedAt!: string;
 }
@@ -203,6 +224,36 @@ export class EmployeeSchema {
   @ApiProperty(DATE) createdAt!: string;
   @ApiProperty(DATE) updatedAt!: string;
   @ApiProperty({ ...DATE, nullable: true }) deactivatedAt!: string | null;
+}
+
+export class GroupRefSchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty() name!: string;
+}
+
+export class EmployeeDetailSchema extends EmployeeSchema {
+  @ApiProperty({ type: [GroupRefSchema], description: 'Its groups, in name order' })
+  groups!: GroupRefSchema[];
+}
+
+export class GroupSchema {
+  @ApiProperty(UUID) id!: string;
+  @ApiProperty({ ...UUID, description: 'The connection it comes from' }) connectionId!: string;
+  @ApiProperty({
+    description: "The source directory's id of the group (a SCIM group's is its own id)",
+  })
+  externalId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty(INTEGER) memberCount!: number;
+  @ApiProperty(DATE) createdAt!: string;
+  @ApiProperty(DATE) updatedAt!: string;
+}
+
+export class GroupPageSchema {
+  @ApiProperty({ type: [GroupSchema] }) items!: GroupSchema[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor`; null at the end' })
+  nextCursor!: string | null;
 }
 
 export class EmployeePageSchema {

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { parse, type Filter } from 'scim2-parse-filter';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql.js';
+import { insertEventsFrom } from '../events/event-log.js';
+import { groupEvents, MEMBER_EVENT_ORDER, membershipEvents } from '../events/group-events.js';
 import { checkNotReadOnly } from './scim-attributes.js';
 import type { ScimConnection } from './scim-auth.guard.js';
 import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
@@ -28,10 +30,17 @@ interface MemberRow {
   display: string;
 }
 
+/**
+ * A SCIM group is a `directory_group` of its connection (its own source: external_id = id)
+ * with its SCIM-only attributes beside it.
+ */
+const GROUPS = `directory_group g JOIN scim_group_attributes s ON s.group_id = g.id`;
+const GROUP_ROW = `g.id, g.name AS display_name, s.external_id, s.version, g.created_at, g.updated_at`;
+
 const GROUP_COLUMNS: FilterColumns = {
   id: { sql: 'g.id', kind: 'uuid' },
-  displayname: { sql: 'g.display_name', kind: 'text' },
-  externalid: { sql: 'g.external_id', kind: 'exact' },
+  displayname: { sql: 'g.name', kind: 'text' },
+  externalid: { sql: 's.external_id', kind: 'exact' },
   'meta.created': { sql: 'g.created_at', kind: 'date' },
   'meta.lastmodified': { sql: 'g.updated_at', kind: 'date' },
 };
@@ -56,13 +65,19 @@ export class ScimGroupsService {
   async create(conn: ScimConnection, body: unknown, base: string) {
     const input = parseGroup(body);
     const id = await this.write(async (tx) => {
+      const members = await this.liveMembers(tx, conn, input.members);
       const [row] = await sqlRows<{ id: string }>(
         tx,
-        `INSERT INTO scim_group (connection_id, company_id, display_name, external_id)
-         VALUES ($1, $2, $3, $4) RETURNING id`,
+        `WITH fresh AS (SELECT gen_random_uuid() AS id),
+         created AS (
+           INSERT INTO directory_group (id, connection_id, company_id, external_id, name)
+           SELECT id, $1, $2, id::text, $3 FROM fresh RETURNING *),
+         events AS (${insertEventsFrom(`(${groupEvents('created', `'group.created'`, '0')}) e`)})
+         INSERT INTO scim_group_attributes (group_id, external_id)
+         SELECT id, $4 FROM created RETURNING group_id AS id`,
         [conn.id, conn.companyId, input.displayName, input.externalId],
       );
-      await this.addMembers(tx, conn, row.id, input.members);
+      await writeMembers(tx, row.id, { add: members });
       return row.id;
     });
     return this.get(conn, id, base, true);
@@ -81,7 +96,7 @@ export class ScimGroupsService {
     const where = query.filter ? ` AND ${this.filterSql(query.filter, params)}` : '';
     const [{ total }] = await sqlRows<{ total: number }>(
       this.dataSource,
-      `SELECT count(*)::int AS total FROM scim_group g WHERE g.connection_id = $1${where}`,
+      `SELECT count(*)::int AS total FROM ${GROUPS} WHERE g.connection_id = $1${where}`,
       params,
     );
     const rows =
@@ -89,7 +104,7 @@ export class ScimGroupsService {
         ? []
         : await sqlRows<GroupRow>(
             this.dataSource,
-            `SELECT g.* FROM scim_group g WHERE g.connection_id = $1${where}
+            `SELECT ${GROUP_ROW} FROM ${GROUPS} WHERE g.connection_id = $1${where}
               ORDER BY g.created_at, g.id
               OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
             [...params, query.startIndex - 1, query.count],
@@ -111,14 +126,11 @@ export class ScimGroupsService {
     const input = parseGroup(body);
     await this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
-      await tx.query(`UPDATE scim_group SET display_name = $2, external_id = $3 WHERE id = $1`, [
-        id,
-        input.displayName,
-        input.externalId,
-      ]);
-      await tx.query(`DELETE FROM scim_group_member WHERE group_id = $1`, [id]);
-      await this.addMembers(tx, conn, id, input.members);
+      const members = await this.liveMembers(tx, conn, input.members);
       await this.touch(tx, id);
+      await setName(tx, id, input.displayName);
+      await setExternalId(tx, id, input.externalId);
+      await writeMembers(tx, id, { add: members, exact: true });
     });
     return this.get(conn, id, base, true);
   }
@@ -137,42 +149,47 @@ export class ScimGroupsService {
     for (const { path } of operations) if (path) checkNotReadOnly(path);
     return this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
+      // First: the events of the operations show the group as of this change.
+      const version = await this.touch(tx, id);
       for (const { op, path, value } of operations) {
         const lower = (path ?? '').toLowerCase();
         if (lower === 'displayname') {
           if (op === 'remove') throw invalidValue('displayName is required');
-          const name = groupName(value);
-          await tx.query(`UPDATE scim_group SET display_name = $2 WHERE id = $1`, [id, name]);
+          await setName(tx, id, groupName(value));
         } else if (lower === 'externalid') {
           const externalId = op === 'remove' ? null : optionalString(value, 'externalId');
-          await tx.query(`UPDATE scim_group SET external_id = $2 WHERE id = $1`, [id, externalId]);
+          await setExternalId(tx, id, externalId);
         } else if (lower === 'members') {
-          if (op === 'replace' || (op === 'remove' && value === undefined)) {
-            await tx.query(`DELETE FROM scim_group_member WHERE group_id = $1`, [id]);
-          }
           if (op === 'remove' && value !== undefined) {
-            await this.removeMembers(tx, id, memberIds(value));
-          } else if (op !== 'remove') {
-            await this.addMembers(tx, conn, id, memberIds(value));
+            await writeMembers(tx, id, { remove: validIds(memberIds(value)) });
+          } else if (op === 'remove') {
+            await writeMembers(tx, id, { exact: true });
+          } else {
+            const members = await this.liveMembers(tx, conn, memberIds(value));
+            await writeMembers(tx, id, { add: members, exact: op === 'replace' });
           }
         } else if (lower.startsWith('members[')) {
           const ids = filteredMemberIds(path ?? '');
           if (op !== 'remove') {
             throw new ScimException(400, `${op} is not supported on ${path}`, 'invalidPath');
           }
-          await this.removeMembers(tx, id, ids);
+          await writeMembers(tx, id, { remove: validIds(ids) });
         } else {
           throw new ScimException(400, `unsupported path "${path}"`, 'invalidPath');
         }
       }
-      return etag(await this.touch(tx, id));
+      return etag(version);
     });
   }
 
   async remove(conn: ScimConnection, id: string, options: WriteOptions = {}): Promise<void> {
     await this.write(async (tx) => {
       checkIfMatch(options.ifMatch, (await this.find(tx, conn, id, true)).version);
-      await tx.query(`DELETE FROM scim_group WHERE id = $1`, [id]);
+      await tx.query(
+        `WITH gone AS (DELETE FROM directory_group WHERE id = $1 RETURNING *)
+         ${insertEventsFrom(`(${groupEvents('gone', `'group.deleted'`)}) e`)}`,
+        [id],
+      );
     });
   }
 
@@ -181,7 +198,7 @@ export class ScimGroupsService {
     const member = /^\s*members(?:\.value)?\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     if (member) {
       params.push(member[1].toLowerCase());
-      return `EXISTS (SELECT 1 FROM scim_group_member m
+      return `EXISTS (SELECT 1 FROM group_membership m
                        WHERE m.group_id = g.id AND m.employee_id::text = $${params.length})`;
     }
     return filterToSql(filter, GROUP_COLUMNS, params);
@@ -192,7 +209,7 @@ export class ScimGroupsService {
       this.dataSource,
       `SELECT m.group_id, m.employee_id AS value,
               COALESCE(u.display_name, u.user_name) AS display
-         FROM scim_group_member m JOIN scim_user u ON u.employee_id = m.employee_id
+         FROM group_membership m JOIN scim_user u ON u.employee_id = m.employee_id
         WHERE m.group_id = ANY($1::uuid[])
         ORDER BY m.group_id, u.user_name`,
       [groupIds],
@@ -202,10 +219,13 @@ export class ScimGroupsService {
     return byGroup;
   }
 
-  /** Members must be live users of this connection: 400 invalidValue otherwise. */
-  private async addMembers(tx: EntityManager, conn: ScimConnection, id: string, ids: string[]) {
+  /**
+   * The distinct ids of `ids`, which must all be live users of this connection: 400
+   * invalidValue otherwise, before anything is written.
+   */
+  private async liveMembers(tx: EntityManager, conn: ScimConnection, ids: string[]) {
     const wanted = [...new Set(ids.map((v) => v.toLowerCase()))];
-    if (wanted.length === 0) return;
+    if (wanted.length === 0) return wanted;
     if (wanted.some((v) => !UUID.test(v))) throw invalidValue('a member value is not a user id');
     const found = await sqlRows<{ employee_id: string }>(
       tx,
@@ -218,27 +238,15 @@ export class ScimGroupsService {
       const missing = wanted.filter((v) => !known.has(v));
       throw invalidValue(`unknown member(s): ${missing.join(', ')}`);
     }
-    await tx.query(
-      `INSERT INTO scim_group_member (group_id, employee_id)
-       SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
-      [id, wanted],
-    );
-  }
-
-  private async removeMembers(tx: EntityManager, id: string, ids: string[]) {
-    const valid = ids.map((v) => v.toLowerCase()).filter((v) => UUID.test(v));
-    if (valid.length === 0) return;
-    await tx.query(
-      `DELETE FROM scim_group_member WHERE group_id = $1 AND employee_id = ANY($2::uuid[])`,
-      [id, valid],
-    );
+    return wanted;
   }
 
   /** Every change of a group is a new version; answers it. */
   private async touch(tx: EntityManager, id: string): Promise<number> {
     const [row] = await sqlRows<{ version: number }>(
       tx,
-      `UPDATE scim_group SET version = version + 1, updated_at = now() WHERE id = $1
+      `WITH touched AS (UPDATE directory_group SET updated_at = now() WHERE id = $1)
+       UPDATE scim_group_attributes SET version = version + 1 WHERE group_id = $1
        RETURNING version`,
       [id],
     );
@@ -249,7 +257,8 @@ export class ScimGroupsService {
     const [row] = UUID.test(id)
       ? await sqlRows<GroupRow>(
           db,
-          `SELECT * FROM scim_group WHERE id = $1 AND connection_id = $2${lock ? ' FOR UPDATE' : ''}`,
+          `SELECT ${GROUP_ROW} FROM ${GROUPS}
+            WHERE g.id = $1 AND g.connection_id = $2${lock ? ' FOR UPDATE' : ''}`,
           [id, conn.id],
         )
       : [];
@@ -270,6 +279,53 @@ export class ScimGroupsService {
       throw error;
     }
   }
+}
+
+/** A new name is a `group.updated` event (the SCIM externalId is not part of the group's view). */
+async function setName(tx: EntityManager, id: string, name: string): Promise<void> {
+  await tx.query(
+    `WITH renamed AS (
+       UPDATE directory_group SET name = $2 WHERE id = $1 AND name IS DISTINCT FROM $2 RETURNING *)
+     ${insertEventsFrom(`(${groupEvents('renamed', `'group.updated'`)}) e`)}`,
+    [id, name],
+  );
+}
+
+/**
+ * One statement adding the members `add` and removing those of `remove` (`exact`: everyone
+ * not in `add`), with a member event for each membership that changed.
+ */
+async function writeMembers(
+  tx: EntityManager,
+  id: string,
+  change: { add?: string[]; remove?: string[]; exact?: boolean },
+): Promise<void> {
+  await tx.query(
+    `WITH added AS (
+       INSERT INTO group_membership (group_id, employee_id)
+       SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING
+       RETURNING group_id, employee_id),
+     removed AS (
+       DELETE FROM group_membership m
+        WHERE m.group_id = $1
+          AND (m.employee_id = ANY($3::uuid[]) OR ($4 AND m.employee_id <> ALL($2::uuid[])))
+       RETURNING m.group_id, m.employee_id),
+     ${membershipEvents('added', 'removed')}
+     ${insertEventsFrom('membership_events', MEMBER_EVENT_ORDER)}`,
+    [id, change.add ?? [], change.remove ?? [], change.exact === true],
+  );
+}
+
+/** Ids that cannot name a user are members of no group: nothing to remove. */
+function validIds(ids: string[]): string[] {
+  return ids.map((v) => v.toLowerCase()).filter((v) => UUID.test(v));
+}
+
+async function setExternalId(tx: EntityManager, id: string, externalId: string | null) {
+  await tx.query(`UPDATE scim_group_attributes SET external_id = $2 WHERE group_id = $1`, [
+    id,
+    externalId,
+  ]);
 }
 
 function optionalString(value: unknown, field: string): string | null {

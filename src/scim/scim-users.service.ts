@@ -10,6 +10,8 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql.js';
 import { withEmployeeEvents } from '../events/employee-events.js';
+import { insertEventsFrom } from '../events/event-log.js';
+import { MEMBER_EVENT_ORDER, membershipEvents } from '../events/group-events.js';
 import { checkUserPatchPath } from './scim-attributes.js';
 import type { ScimConnection } from './scim-auth.guard.js';
 import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
@@ -272,7 +274,15 @@ export class ScimUsersService {
         [id],
       );
       await touchGroupsOf(tx, id);
-      await tx.query(`DELETE FROM scim_group_member WHERE employee_id = $1`, [id]);
+      await tx.query(
+        `WITH removed AS (
+           DELETE FROM group_membership
+            WHERE employee_id = $1 AND group_id IN (SELECT group_id FROM scim_group_attributes)
+           RETURNING group_id, employee_id),
+         ${membershipEvents(null, 'removed')}
+         ${insertEventsFrom('membership_events', MEMBER_EVENT_ORDER)}`,
+        [id],
+      );
       await tx.query(
         `UPDATE scim_user SET manager_id = NULL, updated_at = now(), version = version + 1
           WHERE connection_id = $1 AND manager_id = $2`,
@@ -414,11 +424,17 @@ async function checkManager(tx: EntityManager, conn: ScimConnection, managerId: 
   if (!found) throw invalidValue(`manager.value "${managerId}" is not the id of a user`);
 }
 
-/** A new version of every group the user is a member of (their member list changes). */
+/**
+ * A new version of every SCIM group the user is a member of (their member list changes);
+ * groups a pull sync wrote are the sync's to change.
+ */
 async function touchGroupsOf(tx: EntityManager, employeeId: string): Promise<void> {
   await tx.query(
-    `UPDATE scim_group SET version = version + 1, updated_at = now()
-      WHERE id IN (SELECT group_id FROM scim_group_member WHERE employee_id = $1)`,
+    `WITH versioned AS (
+       UPDATE scim_group_attributes SET version = version + 1
+        WHERE group_id IN (SELECT group_id FROM group_membership WHERE employee_id = $1)
+       RETURNING group_id)
+     UPDATE directory_group SET updated_at = now() WHERE id IN (SELECT group_id FROM versioned)`,
     [employeeId],
   );
 }

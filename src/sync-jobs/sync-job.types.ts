@@ -8,8 +8,20 @@ export interface SyncJobPayload {
   allowMassDeprovision?: boolean;
 }
 
-/** What one sync run did: a sync job's result, as the API's `stats` shows it. */
-export interface SyncStats {
+/** What a run did to the connection's groups and their memberships. */
+export interface GroupStats {
+  groupsCreated: number;
+  groupsUpdated: number;
+  groupsDeleted: number;
+  membershipsAdded: number;
+  membershipsRemoved: number;
+}
+
+/**
+ * What one sync run did: a sync job's result, as the API's `stats` shows it. The group
+ * counts are there when the run synced groups.
+ */
+export interface SyncStats extends Partial<GroupStats> {
   fetched: number;
   created: number;
   updated: number;

@@ -5,6 +5,8 @@ import { ProviderError, type DirectoryUser } from '../directory/providers/direct
 import { ProviderRegistry } from '../directory/providers/provider-registry.js';
 import { DirectoryService, type SyncTarget } from '../directory/directory.service.js';
 import { EmployeeWriter, type RosterUser } from './employee-writer.js';
+import { syncGroups } from './group-sync.js';
+import { GroupWriter } from './group-writer.js';
 import type { SyncStats } from './sync-stats.js';
 import { SyncOutcome } from './sync-outcome.js';
 
@@ -76,6 +78,7 @@ export class SyncService {
     const provider = this.providers.get(connection.type);
     const db = this.dataSource.createQueryRunner();
     const writer = new EmployeeWriter(db, companyId, connectionId);
+    const groupWriter = new GroupWriter(db, companyId, connectionId);
     try {
       await db.connect();
       const activeBefore = await writer.activeCount();
@@ -110,10 +113,14 @@ export class SyncService {
         connectionId,
         allow: options.allowMassDeprovision === true,
       });
+      // Groups come after the people they hold, in the same run.
+      const groups = provider.openGroups(connection.config, signal);
+      if (groups) Object.assign(stats, await syncGroups(groups, groupWriter, signal));
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return stats;
     } finally {
       await writer.end().catch(() => undefined);
+      await groupWriter.end().catch(() => undefined);
       await db.release();
     }
   }

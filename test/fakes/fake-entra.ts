@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { transitiveMemberIds } from './nested-groups.js';
 
 /** A user as Microsoft Graph returns it with our `$select` (every selected key, null if unset). */
 export interface GraphUserJson {
@@ -12,6 +13,19 @@ export interface GraphUserJson {
   department?: string | null;
   jobTitle?: string | null;
   accountEnabled: boolean;
+}
+
+/** A group as Microsoft Graph returns it with our `$select`. */
+export interface GraphGroupJson {
+  id: string;
+  displayName: string;
+  description: string | null;
+}
+
+/** A group of the fake tenant and its direct members: ids of users or of other groups. */
+export interface FakeGraphGroup {
+  group: GraphGroupJson;
+  memberIds: string[];
 }
 
 /** What the next Graph request gets instead of its page. */
@@ -27,10 +41,13 @@ export interface FakeEntraOptions {
   /** An app may have several valid secrets at once (rotation). */
   clientSecrets?: string[];
   users?: GraphUserJson[];
+  groups?: FakeGraphGroup[];
 }
 
 const SCOPE = 'https://graph.microsoft.com/.default';
 const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
+const GROUP_SELECT = 'id,displayName,description';
+const MEMBERS = /^\/v1\.0\/groups\/([^/]+)\/(members|transitiveMembers)\/microsoft\.graph\.user$/;
 
 /**
  * A local Entra ID tenant and Microsoft Graph speaking the real wire format: the v2.0 token
@@ -38,19 +55,28 @@ const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,
  * "AADSTS…", error_codes}` errors), and `GET /v1.0/users` with `$select`/`$top` (max 999)
  * paged by an absolute `@odata.nextLink` carrying an opaque `$skiptoken`, bearer tokens that
  * expire, Graph's `{error: {code, message, innerError}}` errors, 429/503 with Retry-After.
+ * Groups likewise: `GET /v1.0/groups` with `$select`/`$top` and a `$filter` subset
+ * (`startswith(displayName,'…')`, `displayName eq '…'`), and a group's user members, direct
+ * (`/members/microsoft.graph.user`) or flattened (`/transitiveMembers/microsoft.graph.user`).
  */
 export class FakeEntra {
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecrets: string[];
   users: GraphUserJson[];
+  groups: FakeGraphGroup[];
   /** Token lifetime handed out, in seconds (Entra's default is about an hour). */
   expiresIn = 3599;
   readonly tokenRequests: { tenant: string; form: Record<string, string> }[] = [];
   readonly graphRequests: { url: string; authorization?: string; at: number }[] = [];
   graphFaults: GraphFault[] = [];
-  /** Faults consumed when the request for this page number (0-based) arrives. */
+  /** Faults consumed when the request for this page number (0-based) of users arrives. */
   pageFaults = new Map<number, GraphFault>();
+  /**
+   * Faults consumed when the request for a page of another list arrives, keyed
+   * `<path>@<page>`: `/v1.0/groups@1`, `/v1.0/groups/<id>/members/microsoft.graph.user@0`.
+   */
+  listFaults = new Map<string, GraphFault>();
   /** Where `@odata.nextLink` points (default: this server), to test a link to another host. */
   nextLinkBase?: string;
   private readonly tokens = new Map<string, number>();
@@ -62,6 +88,7 @@ export class FakeEntra {
     this.clientId = options.clientId ?? randomUUID();
     this.clientSecrets = options.clientSecrets ?? ['Xy8Q~fake-secret-value'];
     this.users = options.users ?? [];
+    this.groups = options.groups ?? [];
   }
 
   get clientSecret(): string {
@@ -93,6 +120,7 @@ export class FakeEntra {
     this.graphRequests.length = 0;
     this.graphFaults = [];
     this.pageFaults.clear();
+    this.listFaults.clear();
     this.expiresIn = 3599;
     this.nextLinkBase = undefined;
   }
@@ -101,7 +129,8 @@ export class FakeEntra {
     const url = new URL(req.url ?? '/', this.url);
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
     if (token) return this.tokenEndpoint(decodeURIComponent(token[1]), req, res);
-    if (url.pathname === '/v1.0/users') return this.usersEndpoint(url, req, res);
+    const list = this.listAt(url);
+    if (list) return this.listEndpoint(url, list, req, res);
     return this.graphError(res, 404, 'Request_ResourceNotFound', 'Resource not found.');
   }
 
@@ -184,7 +213,42 @@ export class FakeEntra {
     });
   }
 
-  private usersEndpoint(url: URL, req: IncomingMessage, res: ServerResponse): void {
+  /** The Graph collection a path names (undefined: 404), or the 400 its query deserves. */
+  private listAt(url: URL): GraphList | { status: 400; code: string; message: string } | undefined {
+    if (url.pathname === '/v1.0/users') return { select: SELECT, items: this.users };
+    if (url.pathname === '/v1.0/groups') {
+      const filter = url.searchParams.get('$filter');
+      const matches = filter === null ? () => true : filterMatcher(filter);
+      if (!matches) {
+        return {
+          status: 400,
+          code: 'Request_UnsupportedQuery',
+          message:
+            "Unsupported or invalid query filter clause specified for property 'displayName' of resource 'Group'.",
+        };
+      }
+      return { select: GROUP_SELECT, items: this.groups.map((g) => g.group).filter(matches) };
+    }
+    const members = MEMBERS.exec(url.pathname);
+    if (!members) return undefined;
+    const group = this.groups.find((g) => g.group.id === decodeURIComponent(members[1]));
+    if (!group) return undefined;
+    const direct = (id: string) => this.groups.find((g) => g.group.id === id)?.memberIds;
+    const ids =
+      members[2] === 'members' ? group.memberIds : transitiveMemberIds(group.group.id, direct);
+    const users = ids.flatMap((id) => this.users.filter((user) => user.id === id));
+    return {
+      select: 'id',
+      items: users.map((user) => ({ '@odata.type': '#microsoft.graph.user', id: user.id })),
+    };
+  }
+
+  private listEndpoint(
+    url: URL,
+    list: GraphList | { status: 400; code: string; message: string },
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
     this.graphRequests.push({
       url: url.pathname + url.search,
       authorization: req.headers.authorization,
@@ -211,6 +275,7 @@ export class FakeEntra {
         'Lifetime validation failed, the token is expired.',
       );
     }
+    if ('status' in list) return this.graphError(res, list.status, list.code, list.message);
     const top = Number(url.searchParams.get('$top') ?? 100);
     if (!Number.isInteger(top) || top < 1 || top > 999) {
       return this.graphError(
@@ -220,7 +285,7 @@ export class FakeEntra {
         `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`,
       );
     }
-    if (url.searchParams.get('$select') !== SELECT) {
+    if (url.searchParams.get('$select') !== list.select) {
       return this.graphError(res, 400, 'Request_BadRequest', 'Unexpected $select.');
     }
     const skipToken = url.searchParams.get('$skiptoken');
@@ -234,22 +299,34 @@ export class FakeEntra {
       );
     }
     const pageNumber = Math.floor(offset / top);
-    const fault = this.pageFaults.get(pageNumber) ?? this.graphFaults.shift();
-    this.pageFaults.delete(pageNumber);
+    const fault = this.takeFault(url.pathname, pageNumber);
     if (fault) return this.applyFault(fault, res);
 
-    const end = Math.min(offset + top, this.users.length);
+    const end = Math.min(offset + top, list.items.length);
     const body: Record<string, unknown> = {
-      '@odata.context': `${this.url}/v1.0/$metadata#users(${SELECT})`,
-      value: this.users.slice(offset, end),
+      '@odata.context': `${this.url}/v1.0/$metadata#${url.pathname.slice('/v1.0/'.length)}(${list.select})`,
+      value: list.items.slice(offset, end),
     };
-    if (end < this.users.length) {
+    if (end < list.items.length) {
       const next = `RFNwdAIAAQAAA${randomBytes(12).toString('base64url')}`;
       this.skipTokens.set(next, end);
+      const query = new URLSearchParams(url.searchParams);
+      query.delete('$skiptoken');
+      // Graph writes its own links with $ and , unescaped.
+      const kept = decodeURIComponent(query.toString());
       body['@odata.nextLink'] =
-        `${this.nextLinkBase ?? this.url}/v1.0/users?$select=${SELECT}&$top=${top}&$skiptoken=${next}`;
+        `${this.nextLinkBase ?? this.url}${url.pathname}?${kept}&$skiptoken=${next}`;
     }
     this.json(res, 200, body);
+  }
+
+  private takeFault(path: string, pageNumber: number): GraphFault | undefined {
+    const key = `${path}@${pageNumber}`;
+    const pageFault = path === '/v1.0/users' ? this.pageFaults.get(pageNumber) : undefined;
+    const listFault = this.listFaults.get(key);
+    this.listFaults.delete(key);
+    if (path === '/v1.0/users') this.pageFaults.delete(pageNumber);
+    return pageFault ?? listFault ?? this.graphFaults.shift();
   }
 
   private applyFault(fault: GraphFault, res: ServerResponse): void {
@@ -320,6 +397,38 @@ export class FakeEntra {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
   }
+}
+
+/** One Graph collection: the `$select` it expects and its items in order. */
+interface GraphList {
+  select: string;
+  items: unknown[];
+}
+
+/** The `$filter` subset the fake understands on groups; undefined for anything else. */
+function filterMatcher(filter: string): ((group: GraphGroupJson) => boolean) | undefined {
+  const startsWith = /^startswith\(displayName,\s*'([^']*)'\)$/.exec(filter.trim());
+  if (startsWith) return (group) => group.displayName.startsWith(startsWith[1]);
+  const equals = /^displayName eq '([^']*)'$/.exec(filter.trim());
+  if (equals) return (group) => group.displayName === equals[1];
+  return undefined;
+}
+
+/** A typical group of the tenant with these direct members (user or group ids). */
+export function graphGroup(
+  n: number,
+  memberIds: string[],
+  overrides: Partial<GraphGroupJson> = {},
+): FakeGraphGroup {
+  return {
+    group: {
+      id: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      displayName: `Group ${n}`,
+      description: `Group ${n} of Contoso`,
+      ...overrides,
+    },
+    memberIds,
+  };
 }
 
 /** A typical member of the tenant; `overrides` replace fields. */

@@ -2,8 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { importSPKI, jwtVerify } from 'jose';
+import { transitiveMemberIds } from './nested-groups.js';
 
 export const DIRECTORY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.readonly';
+export const GROUP_SCOPE = 'https://www.googleapis.com/auth/admin.directory.group.readonly';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /** A user as the Directory API returns it (the fields we read). */
@@ -17,6 +19,24 @@ export interface GoogleUserJson {
   archived?: boolean;
   isEnrolledIn2Sv?: boolean;
   isAdmin?: boolean;
+}
+
+/** A group as `groups.list` returns it (the fields we read, and a few more). */
+export interface GoogleGroupJson {
+  kind: 'admin#directory#group';
+  id: string;
+  email: string;
+  name: string;
+  description: string;
+}
+
+/**
+ * A group of the fake domain and its direct members: user ids, other groups' ids (nested
+ * groups), or `customer` (the member that stands for everyone in the account).
+ */
+export interface FakeGoogleGroup {
+  group: GoogleGroupJson;
+  memberIds: string[];
 }
 
 /** What a users request gets instead of its page. */
@@ -54,21 +74,32 @@ export interface FakeGoogleOptions {
  * key (iss, sub, scope, aud, iat/exp), OAuth error bodies (`invalid_grant`,
  * `unauthorized_client`, `invalid_client`); `users.list` with `customer`, `maxResults` (at
  * most 500) and opaque `pageToken`s, Google's JSON error bodies, 403 rate-limit reasons and
- * 429 with Retry-After.
+ * 429 with Retry-After; `groups.list` (`customer`, `maxResults` at most 200) and
+ * `members.list` (at most 200, `includeDerivedMembership`), which need the group scope.
  */
 export class FakeGoogle {
   /** Every users request: its path and query, and the bearer token it carried. */
   readonly requests: { url: string; token?: string }[] = [];
   /** Every token request, with the claims of its assertion when it verified. */
   readonly tokenRequests: { claims?: Record<string, unknown>; error?: string }[] = [];
+  /** Every groups and members request, likewise. */
+  readonly groupRequests: { url: string; token?: string }[] = [];
   /** Scopes delegated to the service account in the Admin console (domain-wide delegation). */
-  delegatedScopes = [DIRECTORY_SCOPE];
+  delegatedScopes = [DIRECTORY_SCOPE, GROUP_SCOPE];
   /** Faults consumed in order by the next users requests. */
   faults: GoogleFault[] = [];
   /** Faults consumed when the request for this page (0-based) arrives. */
   pageFaults = new Map<number, GoogleFault[]>();
+  /**
+   * Faults consumed when the request for a page of groups or of a group's members arrives,
+   * keyed `<path>@<page>`: `/admin/directory/v1/groups@1`,
+   * `/admin/directory/v1/groups/<id>/members@0`.
+   */
+  listFaults = new Map<string, GoogleFault>();
   private users: GoogleUserJson[] = [];
-  private readonly issued = new Set<string>();
+  private groups: FakeGoogleGroup[] = [];
+  /** Access tokens handed out, with their scopes. */
+  private readonly issued = new Map<string, string[]>();
   private issuedCount = 0;
   private server?: Server;
 
@@ -76,6 +107,10 @@ export class FakeGoogle {
 
   setUsers(users: GoogleUserJson[]): void {
     this.users = users;
+  }
+
+  setGroups(groups: FakeGoogleGroup[]): void {
+    this.groups = groups;
   }
 
   /** Every access token handed out so far stops working (revoked, or expired early). */
@@ -110,6 +145,8 @@ export class FakeGoogle {
     if (url.pathname === '/admin/directory/v1/users' && req.method === 'GET') {
       return this.listUsers(url, req, res);
     }
+    const members = /^\/admin\/directory\/v1\/groups(?:\/([^/]+)\/members)?$/.exec(url.pathname);
+    if (members && req.method === 'GET') return this.listGroups(url, members[1], req, res);
     this.apiError(res, 404, 'notFound', 'Not Found', 'NOT_FOUND');
   }
 
@@ -161,7 +198,7 @@ export class FakeGoogle {
     }
     this.tokenRequests.push({ claims });
     const accessToken = `ya29.fake-${++this.issuedCount}`;
-    this.issued.add(accessToken);
+    this.issued.set(accessToken, scopes);
     send(res, 200, {
       access_token: accessToken,
       expires_in: this.options.expiresIn ?? 3599,
@@ -171,10 +208,70 @@ export class FakeGoogle {
 
   /** GET /admin/directory/v1/users: `users.list`. */
   private listUsers(url: URL, req: IncomingMessage, res: ServerResponse): void {
+    const token = this.authorized(url, req, res, this.requests, DIRECTORY_SCOPE);
+    if (token === undefined || !this.knownCustomer(url, res)) return;
+    const page = this.page(url, 500, res);
+    if (!page) return;
+    const fault = this.pageFaults.get(page.number)?.shift() ?? this.faults.shift();
+    if (fault) return this.applyFault(fault, res);
+    this.sendPage(res, 'admin#directory#users', 'users', this.users, page);
+  }
+
+  /** `groups.list` (no group key) or `members.list` of one group. */
+  private listGroups(
+    url: URL,
+    groupKey: string | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    const token = this.authorized(url, req, res, this.groupRequests, GROUP_SCOPE);
+    if (token === undefined) return;
+    if (groupKey === undefined && !this.knownCustomer(url, res)) return;
+    const page = this.page(url, 200, res);
+    if (!page) return;
+    const fault = this.listFaults.get(`${url.pathname}@${page.number}`) ?? this.faults.shift();
+    this.listFaults.delete(`${url.pathname}@${page.number}`);
+    if (fault) return this.applyFault(fault, res);
+    if (groupKey === undefined) {
+      const groups = this.groups.map((g) => g.group);
+      return this.sendPage(res, 'admin#directory#groups', 'groups', groups, page);
+    }
+    const group = this.groups.find((g) => g.group.id === decodeURIComponent(groupKey));
+    if (!group) {
+      return this.apiError(res, 404, 'notFound', 'Resource Not Found: groupKey', 'NOT_FOUND');
+    }
+    const derived = url.searchParams.get('includeDerivedMembership') === 'true';
+    const direct = (id: string) => this.groups.find((g) => g.group.id === id)?.memberIds;
+    const ids = derived ? transitiveMemberIds(group.group.id, direct) : group.memberIds;
+    const members = ids
+      .filter((id) => !derived || direct(id) === undefined)
+      .map((id) => this.member(id));
+    this.sendPage(res, 'admin#directory#members', 'members', members, page);
+  }
+
+  /** A member as `members.list` shows it: a user, a nested group, or the whole customer. */
+  private member(id: string): Record<string, string> {
+    const base = { kind: 'admin#directory#member', id, role: 'MEMBER', status: 'ACTIVE' };
+    if (id === 'customer') return { ...base, id: 'C0fake123', type: 'CUSTOMER' };
+    const group = this.groups.find((g) => g.group.id === id);
+    if (group) return { ...base, email: group.group.email, type: 'GROUP' };
+    const user = this.users.find((u) => u.id === id);
+    return { ...base, email: user?.primaryEmail ?? `${id}@acme.example`, type: 'USER' };
+  }
+
+  /** The bearer token when it is live and carries `scope`; otherwise answers 401/403. */
+  private authorized(
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+    log: { url: string; token?: string }[],
+    scope: string,
+  ): string | undefined {
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    this.requests.push({ url: url.pathname + url.search, token });
-    if (!token || !this.issued.has(token)) {
-      return this.apiError(
+    log.push({ url: url.pathname + url.search, token });
+    const scopes = token === undefined ? undefined : this.issued.get(token);
+    if (!scopes) {
+      this.apiError(
         res,
         401,
         'authError',
@@ -182,33 +279,62 @@ export class FakeGoogle {
           'cookie or other valid authentication credential.',
         'UNAUTHENTICATED',
       );
+      return undefined;
     }
+    if (!scopes.includes(scope)) {
+      this.apiError(
+        res,
+        403,
+        'insufficientPermissions',
+        'Request had insufficient authentication scopes.',
+        'PERMISSION_DENIED',
+      );
+      return undefined;
+    }
+    return token;
+  }
+
+  private knownCustomer(url: URL, res: ServerResponse): boolean {
     const customer = url.searchParams.get('customer');
-    if (customer !== 'my_customer' && customer !== (this.options.customerId ?? 'C0fake123')) {
-      return this.apiError(res, 400, 'badRequest', 'Bad Request', 'INVALID_ARGUMENT');
+    if (customer === 'my_customer' || customer === (this.options.customerId ?? 'C0fake123')) {
+      return true;
     }
-    const maxResults = Number(url.searchParams.get('maxResults') ?? 100);
-    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 500) {
-      return this.apiError(res, 400, 'invalid', 'Invalid Input: maxResults', 'INVALID_ARGUMENT');
+    this.apiError(res, 400, 'badRequest', 'Bad Request', 'INVALID_ARGUMENT');
+    return false;
+  }
+
+  /** The page asked for (its offset, size and number), or undefined after answering 400. */
+  private page(
+    url: URL,
+    largest: number,
+    res: ServerResponse,
+  ): { offset: number; size: number; number: number } | undefined {
+    const size = Number(url.searchParams.get('maxResults') ?? 100);
+    if (!Number.isInteger(size) || size < 1 || size > largest) {
+      this.apiError(res, 400, 'invalid', 'Invalid Input: maxResults', 'INVALID_ARGUMENT');
+      return undefined;
     }
     const pageToken = url.searchParams.get('pageToken');
     const offset = pageToken ? decodePageToken(pageToken) : 0;
     if (offset === undefined) {
-      return this.apiError(res, 400, 'invalid', 'Invalid Input: pageToken', 'INVALID_ARGUMENT');
+      this.apiError(res, 400, 'invalid', 'Invalid Input: pageToken', 'INVALID_ARGUMENT');
+      return undefined;
     }
-    const pageNumber = Math.floor(offset / maxResults);
-    const fault = this.pageFaults.get(pageNumber)?.shift() ?? this.faults.shift();
-    if (fault) return this.applyFault(fault, res);
+    return { offset, size, number: Math.floor(offset / size) };
+  }
 
-    const end = Math.min(offset + maxResults, this.users.length);
-    const body: Record<string, unknown> = {
-      kind: 'admin#directory#users',
-      etag: '"fake-etag"',
-      users: this.users.slice(offset, end),
-    };
-    // Like Google: an empty directory has no `users` key at all.
-    if (end === offset) delete body.users;
-    if (end < this.users.length) body.nextPageToken = encodePageToken(end);
+  private sendPage(
+    res: ServerResponse,
+    kind: string,
+    key: string,
+    items: unknown[],
+    page: { offset: number; size: number },
+  ): void {
+    const end = Math.min(page.offset + page.size, items.length);
+    const body: Record<string, unknown> = { kind, etag: '"fake-etag"' };
+    // Like Google: an empty list has no key for its items at all.
+    if (end > page.offset) body[key] = items.slice(page.offset, end);
+    if (end < items.length) body.nextPageToken = encodePageToken(end);
     send(res, 200, body);
   }
 
@@ -258,6 +384,25 @@ export class FakeGoogle {
     const domain = /RateLimit|quota/i.test(reason) ? 'usageLimits' : 'global';
     send(res, code, { error: { code, message, errors: [{ message, domain, reason }], status } });
   }
+}
+
+/** A typical group of the domain with these direct members (user or group ids, `customer`). */
+export function googleGroup(
+  n: number,
+  memberIds: string[],
+  overrides: Partial<GoogleGroupJson> = {},
+): FakeGoogleGroup {
+  return {
+    group: {
+      kind: 'admin#directory#group',
+      id: `03x${String(n).padStart(12, '0')}`,
+      email: `group${n}@acme.example`,
+      name: `Group ${n}`,
+      description: `Group ${n} of Acme`,
+      ...overrides,
+    },
+    memberIds,
+  };
 }
 
 /** A typical Google Workspace user; `overrides` replace top-level fields. */

@@ -16,6 +16,19 @@ export interface IdentityStoreUserJson {
   department?: string;
 }
 
+/** A group as ListGroups returns it. */
+export interface IdentityStoreGroupJson {
+  GroupId: string;
+  DisplayName: string;
+  Description?: string;
+}
+
+/** A group of the fake store and the UserIds of its members. */
+export interface FakeIdentityStoreGroup {
+  group: IdentityStoreGroupJson;
+  memberIds: string[];
+}
+
 /** What a request gets instead of its page (consumed in order). */
 export type IdentityStoreFault =
   | { error: 'ThrottlingException'; retryAfterSeconds?: number }
@@ -31,27 +44,45 @@ export interface RecordedRequest {
 }
 
 const SERVICE = 'identitystore';
+const GROUP_TARGETS = new Set([
+  'AWSIdentityStore.ListGroups',
+  'AWSIdentityStore.ListGroupMemberships',
+]);
 
 /**
  * A local AWS Identity Store speaking the real protocol: AWS JSON 1.1 (`POST /`,
- * `X-Amz-Target: AWSIdentityStore.ListUsers`), SigV4 requests verified against the
- * configured key pair, `MaxResults`/`NextToken` paging with opaque tokens, and AWS's error
- * shape (`x-amzn-errortype` header and `{"__type", "message"}` body).
+ * `X-Amz-Target: AWSIdentityStore.ListUsers`, `.ListGroups`, `.ListGroupMemberships`), SigV4
+ * requests verified against the configured key pair, `MaxResults`/`NextToken` paging with
+ * opaque tokens, and AWS's error shape (`x-amzn-errortype` header and `{"__type", "message"}`
+ * body).
  */
 export class FakeIdentityStore {
   readonly identityStoreId = 'd-9067a1b2c3';
   readonly accessKeyId = 'AKIAFAKEIDENTITY0001';
   readonly secretAccessKey = 'fake/secret+Key0123456789abcdefghijklmnop';
   readonly region = 'eu-west-1';
+  /** ListUsers requests (and any request that is not a group one). */
   readonly requests: RecordedRequest[] = [];
+  /** ListGroups and ListGroupMemberships requests. */
+  readonly groupRequests: RecordedRequest[] = [];
   faults: IdentityStoreFault[] = [];
-  /** Faults consumed when the request for this page number (0-based) arrives. */
+  /** Faults consumed when the request for this page number (0-based) of users arrives. */
   pageFaults = new Map<number, IdentityStoreFault>();
+  /**
+   * Faults consumed when the request for a page of another list arrives, keyed
+   * `ListGroups@<page>` or `ListGroupMemberships:<GroupId>@<page>`.
+   */
+  listFaults = new Map<string, IdentityStoreFault>();
   private users: IdentityStoreUserJson[] = [];
+  private groups: FakeIdentityStoreGroup[] = [];
   private server?: Server;
 
   setUsers(users: IdentityStoreUserJson[]): void {
     this.users = users;
+  }
+
+  setGroups(groups: FakeIdentityStoreGroup[]): void {
+    this.groups = groups;
   }
 
   async start(): Promise<string> {
@@ -84,7 +115,8 @@ export class FakeIdentityStore {
     } catch {
       return this.error(res, 400, 'SerializationException', 'Malformed request body');
     }
-    this.requests.push({
+    const log = GROUP_TARGETS.has(target ?? '') ? this.groupRequests : this.requests;
+    log.push({
       target,
       contentType: header(req, 'content-type'),
       accessKeyId: credential?.[1],
@@ -125,48 +157,122 @@ export class FakeIdentityStore {
     if (header(req, 'content-type') !== 'application/x-amz-json-1.1') {
       return this.error(res, 400, 'SerializationException', 'Unexpected content type');
     }
-    if (target !== 'AWSIdentityStore.ListUsers') {
-      return this.error(res, 400, 'UnknownOperationException', `Unknown operation ${target}`);
-    }
-    this.listUsers(body, res);
+    if (target === 'AWSIdentityStore.ListUsers') return this.listUsers(body, res);
+    if (target === 'AWSIdentityStore.ListGroups') return this.listGroups(body, res);
+    if (target === 'AWSIdentityStore.ListGroupMemberships') return this.listMemberships(body, res);
+    return this.error(res, 400, 'UnknownOperationException', `Unknown operation ${target}`);
   }
 
   private listUsers(body: Record<string, unknown>, res: ServerResponse): void {
-    if (body.IdentityStoreId !== this.identityStoreId) {
-      return this.error(res, 400, 'ResourceNotFoundException', 'Identity store not found', {
-        ResourceType: 'IDENTITY_STORE',
-        ResourceId: body.IdentityStoreId,
-      });
-    }
-    const maxResults = body.MaxResults === undefined ? 100 : Number(body.MaxResults);
-    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
-      return this.error(res, 400, 'ValidationException', 'MaxResults must be between 1 and 100');
-    }
-    let offset = 0;
-    if (body.NextToken !== undefined) {
-      const decoded = decodeToken(body.NextToken, this.identityStoreId);
-      if (decoded === undefined) {
-        return this.error(res, 400, 'ValidationException', 'The pagination token is invalid');
-      }
-      offset = decoded;
-    }
-    const pageNumber = Math.floor(offset / maxResults);
-    const fault = this.pageFaults.get(pageNumber) ?? this.faults.shift();
-    this.pageFaults.delete(pageNumber);
-    if (fault && this.apply(fault, res)) return;
-
+    const page = this.page(
+      body,
+      res,
+      (n) => this.pageFaults.get(n),
+      (n) => this.pageFaults.delete(n),
+    );
+    if (!page) return;
     const withEnterprise =
       Array.isArray(body.Extensions) && body.Extensions.includes('aws:identitystore:enterprise');
-    const end = Math.min(offset + maxResults, this.users.length);
-    const page = this.users.slice(offset, end).map(({ department, ...user }) => ({
+    const users = this.users.map(({ department, ...user }) => ({
       IdentityStoreId: this.identityStoreId,
       ...user,
       ...(withEnterprise && department !== undefined
         ? { Extensions: { 'aws:identitystore:enterprise': { department } } }
         : {}),
     }));
-    const answer: Record<string, unknown> = { Users: page };
-    if (end < this.users.length) answer.NextToken = encodeToken(end, this.identityStoreId);
+    this.sendPage(res, 'Users', users, page);
+  }
+
+  private listGroups(body: Record<string, unknown>, res: ServerResponse): void {
+    const page = this.page(body, res, ...this.listFault('ListGroups'));
+    if (!page) return;
+    const groups = this.groups.map(({ group }) => ({
+      IdentityStoreId: this.identityStoreId,
+      ...group,
+    }));
+    this.sendPage(res, 'Groups', groups, page);
+  }
+
+  private listMemberships(body: Record<string, unknown>, res: ServerResponse): void {
+    const group = this.groups.find((g) => g.group.GroupId === body.GroupId);
+    if (body.IdentityStoreId === this.identityStoreId && !group) {
+      return this.error(res, 400, 'ResourceNotFoundException', 'Group not found', {
+        ResourceType: 'GROUP',
+        ResourceId: body.GroupId,
+      });
+    }
+    const page = this.page(
+      body,
+      res,
+      ...this.listFault(`ListGroupMemberships:${String(body.GroupId)}`),
+    );
+    if (!page || !group) return;
+    const memberships = group.memberIds.map((UserId, i) => ({
+      IdentityStoreId: this.identityStoreId,
+      MembershipId: `m-${group.group.GroupId}-${i}`,
+      GroupId: group.group.GroupId,
+      MemberId: { UserId },
+    }));
+    this.sendPage(res, 'GroupMemberships', memberships, page);
+  }
+
+  /** Finds and consumes the listFaults entry of a page of `list`. */
+  private listFault(
+    list: string,
+  ): [(page: number) => IdentityStoreFault | undefined, (page: number) => void] {
+    return [
+      (n) => this.listFaults.get(`${list}@${n}`),
+      (n) => this.listFaults.delete(`${list}@${n}`),
+    ];
+  }
+
+  /**
+   * The page a list request asks for (its offset and size), after checking the store, the
+   * size and the token and applying a fault; undefined when an error or fault answered.
+   */
+  private page(
+    body: Record<string, unknown>,
+    res: ServerResponse,
+    pageFault: (page: number) => IdentityStoreFault | undefined,
+    consume: (page: number) => void,
+  ): { offset: number; size: number } | undefined {
+    if (body.IdentityStoreId !== this.identityStoreId) {
+      this.error(res, 400, 'ResourceNotFoundException', 'Identity store not found', {
+        ResourceType: 'IDENTITY_STORE',
+        ResourceId: body.IdentityStoreId,
+      });
+      return undefined;
+    }
+    const size = body.MaxResults === undefined ? 100 : Number(body.MaxResults);
+    if (!Number.isInteger(size) || size < 1 || size > 100) {
+      this.error(res, 400, 'ValidationException', 'MaxResults must be between 1 and 100');
+      return undefined;
+    }
+    let offset = 0;
+    if (body.NextToken !== undefined) {
+      const decoded = decodeToken(body.NextToken, this.identityStoreId);
+      if (decoded === undefined) {
+        this.error(res, 400, 'ValidationException', 'The pagination token is invalid');
+        return undefined;
+      }
+      offset = decoded;
+    }
+    const pageNumber = Math.floor(offset / size);
+    const fault = pageFault(pageNumber) ?? this.faults.shift();
+    consume(pageNumber);
+    if (fault && this.apply(fault, res)) return undefined;
+    return { offset, size };
+  }
+
+  private sendPage(
+    res: ServerResponse,
+    key: string,
+    items: unknown[],
+    page: { offset: number; size: number },
+  ): void {
+    const end = Math.min(page.offset + page.size, items.length);
+    const answer: Record<string, unknown> = { [key]: items.slice(page.offset, end) };
+    if (end < items.length) answer.NextToken = encodeToken(end, this.identityStoreId);
     this.send(res, 200, answer);
   }
 
@@ -281,6 +387,23 @@ function decodeToken(token: unknown, storeId: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A typical identity store group of these members (UserIds). */
+export function awsGroup(
+  n: number,
+  memberIds: string[],
+  overrides: Partial<IdentityStoreGroupJson> = {},
+): FakeIdentityStoreGroup {
+  return {
+    group: {
+      GroupId: `9067${String(n).padStart(8, '0')}-9999-bbbb-cccc-${String(n).padStart(12, '0')}`,
+      DisplayName: `Group ${n}`,
+      Description: `Group ${n} of Acme`,
+      ...overrides,
+    },
+    memberIds,
+  };
 }
 
 /** A typical identity store user; `overrides` replace top-level fields. */

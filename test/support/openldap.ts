@@ -25,6 +25,8 @@ attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl'
   EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
 objectclass ( 1.3.6.1.4.1.55555.1.1 NAME 'adUser' AUXILIARY
   MAY ( department $ userAccountControl ) )
+objectclass ( 1.3.6.1.4.1.55555.1.2 NAME 'group' SUP top STRUCTURAL
+  MUST cn MAY ( member $ description ) )
 `;
 
 export interface LdapPerson {
@@ -37,10 +39,24 @@ export interface LdapPerson {
   userAccountControl?: number;
 }
 
+/**
+ * A group under ou=groups: a groupOfNames (`member`), groupOfUniqueNames (`uniqueMember`) or
+ * Active Directory `group` (`member`, from the AD schema above). `members` are DNs as written
+ * into the entry; `personDn(uid)` gives a person's.
+ */
+export interface LdapGroup {
+  cn: string;
+  objectClass: 'groupOfNames' | 'groupOfUniqueNames' | 'group';
+  members: string[];
+  description?: string;
+}
+
 export interface OpenLdap {
   url: string;
   /** Replaces every person under ou=people with `people` (through LDAP, while running). */
   setPeople(people: LdapPerson[]): Promise<void>;
+  /** Deletes the group with this cn under ou=groups (through LDAP, while running). */
+  deleteGroup(cn: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,7 +73,10 @@ export function openLdapUnavailable(): string | undefined {
  * mdb database under dc=acme,dc=test whose size limit is 500 entries, so a search of more
  * people must use paged results as the provider does. Seeded offline with slapadd.
  */
-export async function startOpenLdap(people: LdapPerson[]): Promise<OpenLdap> {
+export async function startOpenLdap(
+  people: LdapPerson[],
+  groups: LdapGroup[] = [],
+): Promise<OpenLdap> {
   const dir = await mkdtemp(join(tmpdir(), 'directory-sync-ldap-'));
   await mkdir(join(dir, 'data'));
   await writeFile(join(dir, 'ad.schema'), AD_SCHEMA);
@@ -82,7 +101,10 @@ export async function startOpenLdap(people: LdapPerson[]): Promise<OpenLdap> {
       '',
     ].join('\n'),
   );
-  await writeFile(join(dir, 'seed.ldif'), baseLdif() + people.map(personLdif).join(''));
+  await writeFile(
+    join(dir, 'seed.ldif'),
+    baseLdif() + people.map(personLdif).join('') + groups.map(groupLdif).join(''),
+  );
   const seeded = spawnSync(SLAPADD, ['-f', join(dir, 'slapd.conf'), '-l', join(dir, 'seed.ldif')]);
   if (seeded.status !== 0) throw new Error(`slapadd failed: ${seeded.stderr.toString()}`);
 
@@ -144,6 +166,15 @@ export async function startOpenLdap(people: LdapPerson[]): Promise<OpenLdap> {
         await client.unbind();
       }
     },
+    async deleteGroup(cn) {
+      const client = new Client({ url });
+      await client.bind(LDAP_ADMIN, LDAP_PASSWORD);
+      try {
+        await client.del(groupDn(cn));
+      } finally {
+        await client.unbind();
+      }
+    },
     async stop() {
       slapd.kill('SIGTERM');
       await new Promise((resolve) =>
@@ -154,8 +185,12 @@ export async function startOpenLdap(people: LdapPerson[]): Promise<OpenLdap> {
   };
 }
 
-function personDn(person: LdapPerson): string {
+export function personDn(person: Pick<LdapPerson, 'uid'>): string {
   return `uid=${person.uid},ou=people,${LDAP_BASE}`;
+}
+
+export function groupDn(cn: string): string {
+  return `cn=${cn},ou=groups,${LDAP_BASE}`;
 }
 
 function personAttributes(person: LdapPerson): Record<string, string | string[]> {
@@ -187,8 +222,24 @@ function baseLdif(): string {
     'objectClass: organizationalUnit',
     'ou: people',
     '',
+    `dn: ou=groups,${LDAP_BASE}`,
+    'objectClass: organizationalUnit',
+    'ou: groups',
+    '',
     '',
   ].join('\n');
+}
+
+function groupLdif(group: LdapGroup): string {
+  const attribute = group.objectClass === 'groupOfUniqueNames' ? 'uniqueMember' : 'member';
+  const lines = [
+    `dn: ${groupDn(group.cn)}`,
+    `objectClass: ${group.objectClass}`,
+    `cn: ${group.cn}`,
+  ];
+  if (group.description) lines.push(`description: ${group.description}`);
+  for (const member of group.members) lines.push(`${attribute}: ${member}`);
+  return `${lines.join('\n')}\n\n`;
 }
 
 function personLdif(person: LdapPerson): string {

@@ -3,6 +3,15 @@ import { ProviderError } from '../../src/directory/providers/directory-provider.
 import { SyncService, type SyncOptions, type SyncStats } from '../../src/sync/sync.service.js';
 import { bearer, type TestApp, type TestCompany } from './test-app.js';
 
+/** The group counts of a run's stats over a directory without groups. */
+export const NO_GROUP_CHANGES = {
+  groupsCreated: 0,
+  groupsUpdated: 0,
+  groupsDeleted: 0,
+  membershipsAdded: 0,
+  membershipsRemoved: 0,
+};
+
 /** What a spec's directory connections are created with, unless a call says otherwise. */
 export interface ConnectionDefaults {
   name: string;

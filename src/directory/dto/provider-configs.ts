@@ -1,6 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsNotEmpty,
   IsObject,
@@ -30,7 +32,69 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const IDENTITY_STORE_ID = /^d-[0-9a-f]{10}$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 
-export class OktaConfig {
+/**
+ * A provider's own expression selecting the groups to sync (all groups when absent): sent to
+ * the provider as given, which answers a malformed one with an error the sync reports.
+ */
+function GroupFilter(description: string) {
+  return applyDecorators(
+    ApiPropertyOptional({
+      maxLength: 1024,
+      minLength: 1,
+      description: `${description}; all groups when absent`,
+    }),
+    IsOptional(),
+    IsString(),
+    IsNotEmpty(),
+    MaxLength(1024),
+  );
+}
+
+/**
+ * A prefix of the names of the groups to sync (ignoring case), for the directories without a
+ * dependable name search: the listing is filtered as it streams.
+ */
+function GroupNamePrefix() {
+  return applyDecorators(
+    ApiPropertyOptional({
+      maxLength: 256,
+      minLength: 1,
+      description: 'Only the groups whose name starts with this (ignoring case); all when absent',
+    }),
+    IsOptional(),
+    IsString(),
+    IsNotEmpty(),
+    MaxLength(256),
+  );
+}
+
+/** What every pull connection may say about groups (SCIM connections are pushed groups). */
+export class GroupSyncConfig {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: true,
+    description: 'Read groups and their members in the same sync as users; false: users only',
+  })
+  @IsOptional()
+  @IsBoolean()
+  syncGroups?: boolean;
+}
+
+/** For directories whose groups can hold groups (Entra ID, Google Workspace). */
+export class NestedGroupSyncConfig extends GroupSyncConfig {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      "true: a group's members include the users of the groups nested in it, at any depth " +
+      '(Graph `transitiveMembers`); false: its direct user members only',
+  })
+  @IsOptional()
+  @IsBoolean()
+  flattenNestedGroups?: boolean;
+}
+
+export class OktaConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: HTTP_URL.source })
   @Matches(HTTP_URL, { message: '$property must be an https URL such as https://acme.okta.com' })
   orgUrl!: string;
@@ -40,9 +104,15 @@ export class OktaConfig {
   @IsNotEmpty()
   @MaxLength(4096)
   apiToken!: string;
+
+  @GroupFilter(
+    'An Okta `search` expression selecting the groups to sync, e.g. ' +
+      '`type eq "OKTA_GROUP" and profile.name sw "eng-"`',
+  )
+  groupFilter?: string;
 }
 
-export class EntraIdConfig {
+export class EntraIdConfig extends NestedGroupSyncConfig {
   @ApiProperty({ pattern: TENANT_ID.source })
   @IsString()
   @Matches(TENANT_ID, { message: '$property must be a tenant GUID or domain' })
@@ -69,9 +139,14 @@ export class EntraIdConfig {
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   graphBaseUrl?: string;
+
+  @GroupFilter(
+    "A Microsoft Graph `$filter` selecting the groups to sync, e.g. `startswith(displayName,'eng-')`",
+  )
+  groupFilter?: string;
 }
 
-export class GoogleWorkspaceConfig {
+export class GoogleWorkspaceConfig extends NestedGroupSyncConfig {
   @ApiProperty({ format: 'email' })
   @IsEmail({}, { message: '$property must be an email address' })
   serviceAccountEmail!: string;
@@ -103,45 +178,45 @@ export class GoogleWorkspaceConfig {
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   baseUrl?: string;
+
+  @GroupNamePrefix()
+  groupNamePrefix?: string;
 }
 
 const LDAP_ATTRIBUTE = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 const LDAP_ATTRIBUTE_MESSAGE = '$property must be an LDAP attribute name';
 
-/** Which LDAP attribute holds each field; defaults suit both OpenLDAP and Active Directory. */
-export class LdapAttributes {
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  email?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  firstName?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  lastName?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  department?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  title?: string;
-
-  @ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source })
-  @IsOptional()
-  @Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE })
-  externalId?: string;
+/** An optional LDAP attribute name. */
+function LdapAttribute() {
+  return applyDecorators(
+    ApiPropertyOptional({ pattern: LDAP_ATTRIBUTE.source }),
+    IsOptional(),
+    Matches(LDAP_ATTRIBUTE, { message: LDAP_ATTRIBUTE_MESSAGE }),
+  );
 }
 
-export class LdapConfig {
+/** Which LDAP attribute holds each field; defaults suit both OpenLDAP and Active Directory. */
+export class LdapAttributes {
+  @LdapAttribute() email?: string;
+  @LdapAttribute() firstName?: string;
+  @LdapAttribute() lastName?: string;
+  @LdapAttribute() department?: string;
+  @LdapAttribute() title?: string;
+  @LdapAttribute() externalId?: string;
+}
+
+/**
+ * Which LDAP attribute holds each field of a group: `cn`, `description`, `entryUUID`
+ * (OpenLDAP) or `objectGUID` (AD), and both `member` and `uniqueMember` unless one is named.
+ */
+export class LdapGroupAttributes {
+  @LdapAttribute() name?: string;
+  @LdapAttribute() description?: string;
+  @LdapAttribute() externalId?: string;
+  @LdapAttribute() member?: string;
+}
+
+export class LdapConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: LDAP_URL.source })
   @Matches(LDAP_URL, {
     message: '$property must be an ldap:// or ldaps:// URL such as ldaps://ldap.acme.com:636',
@@ -185,9 +260,39 @@ export class LdapConfig {
   @ValidateNested()
   @Type(() => LdapAttributes)
   attributes?: LdapAttributes;
+
+  @ApiPropertyOptional({
+    maxLength: 1024,
+    minLength: 1,
+    description: 'Where groups are searched (subtree); baseDN when absent',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  groupBaseDN?: string;
+
+  @ApiPropertyOptional({
+    pattern: LDAP_FILTER.source,
+    maxLength: 4096,
+    description:
+      'Selects the groups to sync; default ' +
+      '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))',
+  })
+  @IsOptional()
+  @Matches(LDAP_FILTER, { message: '$property must be an LDAP filter in parentheses' })
+  @MaxLength(4096)
+  groupFilter?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => LdapGroupAttributes)
+  groupAttributes?: LdapGroupAttributes;
 }
 
-export class AwsIdentityCenterConfig {
+export class AwsIdentityCenterConfig extends GroupSyncConfig {
   @ApiProperty({ pattern: AWS_REGION.source })
   @Matches(AWS_REGION, {
     message: '$property must be an AWS region such as eu-west-1',
@@ -212,6 +317,9 @@ export class AwsIdentityCenterConfig {
   @IsOptional()
   @Matches(HTTP_URL, { message: HTTP_URL_MESSAGE })
   endpoint?: string;
+
+  @GroupNamePrefix()
+  groupNamePrefix?: string;
 }
 
 /** SCIM connections are pushed to: they hold no provider config, only a bearer token. */

@@ -3,14 +3,17 @@ import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   IdentitystoreClient,
+  ListGroupMembershipsCommand,
+  ListGroupsCommand,
   ListUsersCommand,
-  type ListUsersCommandOutput,
+  type Group,
+  type GroupMembership,
   type User,
 } from '@aws-sdk/client-identitystore';
 import type { ConfigService } from '@nestjs/config';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AppConfig } from '../../config/config.schema.js';
-import type { ProviderConfig } from '../connection-config.js';
+import { syncsGroups, type ProviderConfig } from '../connection-config.js';
 import type { AwsIdentityCenterConfig } from '../dto/provider-configs.js';
 import { providerUrlProblem } from '../network-policy.js';
 import {
@@ -18,15 +21,21 @@ import {
   type ConnectionTestResult,
   type DirectoryProvider,
   type DirectoryUser,
+  type GroupReader,
 } from './directory-provider.js';
+import { testFirstPages } from './connection-test.js';
+import { directoryGroup, mapPages, membersOfListedGroup, withNamePrefix } from './group-pages.js';
+import { IdleSession } from './idle-session.js';
 import {
   guardedLookup,
   rateLimitWaitMs,
   type ProviderHttpOptions,
 } from './provider-http-client.js';
 
-/** ListUsers' largest page. */
+/** The largest page of ListUsers, ListGroups and ListGroupMemberships. */
 const PAGE_SIZE = 100;
+/** A group reader's SDK client is destroyed once unused for this long. */
+const IDLE_CLOSE_MS = 2000;
 /** The only extension ListUsers returns; it carries the department. */
 const ENTERPRISE_EXTENSION = 'aws:identitystore:enterprise';
 const PROVIDER = 'AWS Identity Center';
@@ -41,7 +50,8 @@ const AUTH_ERRORS: Record<string, string> = {
   MissingAuthenticationToken: 'AWS received no credentials',
   ExpiredTokenException: 'AWS says the credentials have expired',
   AccessDeniedException:
-    'AWS denied access to the identity store; the access key needs identitystore:ListUsers',
+    'AWS denied access to the identity store; the access key needs identitystore:ListUsers ' +
+    '(and identitystore:ListGroups and identitystore:ListGroupMemberships to sync groups)',
 };
 const CONFIG_ERRORS = new Set(['ResourceNotFoundException', 'ValidationException']);
 const THROTTLING_ERRORS = new Set([
@@ -53,7 +63,7 @@ const THROTTLING_ERRORS = new Set([
 
 /**
  * AWS IAM Identity Center's identity store: `ListUsers` (AWS JSON 1.1, SigV4) through the
- * official SDK, paged by `NextToken`. The SDK's own retries are off: throttling and 5xx are
+ * official SDK, paged by `NextToken`; groups likewise (see openGroups). The SDK's own retries are off: throttling and 5xx are
  * retried here with the same backoff and Retry-After rules as the other providers, and every
  * failure becomes a classified ProviderError. Requests go through agents whose DNS lookup
  * refuses private addresses, and the endpoint is checked against the network policy first.
@@ -77,29 +87,72 @@ export class AwsIdentityCenterProvider implements DirectoryProvider {
     const config = raw as unknown as AwsIdentityCenterConfig;
     const client = this.client(config);
     try {
-      let nextToken: string | undefined;
-      do {
-        const output = await this.listUsers(client, config, nextToken, signal);
-        const users = output.Users ?? [];
-        if (!Array.isArray(users)) {
-          throw new ProviderError('transient', `${PROVIDER} sent a user list that is not a list`);
-        }
-        if (output.NextToken && output.NextToken === nextToken) {
-          throw new ProviderError('transient', `${PROVIDER} sent the same NextToken twice`);
-        }
-        nextToken = output.NextToken || undefined;
-        if (users.length) yield users.map(toDirectoryUser);
-      } while (nextToken);
+      const users = this.list<User>(config, 'user', signal, async (NextToken, abortSignal) => {
+        const command = new ListUsersCommand({
+          IdentityStoreId: config.identityStoreId,
+          MaxResults: PAGE_SIZE,
+          NextToken,
+          Extensions: [ENTERPRISE_EXTENSION],
+        });
+        const output = await client.send(command, { abortSignal });
+        return { items: output.Users, nextToken: output.NextToken };
+      });
+      yield* mapPages(users, toDirectoryUser);
     } finally {
       client.destroy();
     }
   }
 
-  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
-    for await (const page of this.pages(raw, signal)) {
-      return { ok: true, userCount: page.length };
-    }
-    return { ok: true, userCount: 0 };
+  /**
+   * `ListGroups` of the identity store, narrowed to `groupNamePrefix` as it streams (the
+   * API's only filter is an exact display name), and `ListGroupMemberships` of each group,
+   * whose user members are the same `UserId`s as ListUsers'. One SDK client serves the
+   * reader's calls (an IdleSession).
+   */
+  openGroups(raw: ProviderConfig, signal: AbortSignal): GroupReader | undefined {
+    if (!syncsGroups(raw)) return undefined;
+    const config = raw as unknown as AwsIdentityCenterConfig;
+    const session = new IdleSession(
+      () => Promise.resolve(this.client(config)),
+      (client) => client.destroy(),
+      IDLE_CLOSE_MS,
+      signal,
+    );
+    const store = { IdentityStoreId: config.identityStoreId, MaxResults: PAGE_SIZE };
+    const listGroups = (client: IdentitystoreClient) =>
+      this.list<Group>(config, 'group', signal, async (NextToken, abortSignal) => {
+        const command = new ListGroupsCommand({ ...store, NextToken });
+        const output = await client.send(command, { abortSignal });
+        return { items: output.Groups, nextToken: output.NextToken };
+      });
+    const listMembers = (client: IdentitystoreClient, GroupId: string) =>
+      this.list<GroupMembership>(config, 'membership', signal, async (NextToken, abortSignal) => {
+        const command = new ListGroupMembershipsCommand({ ...store, GroupId, NextToken });
+        const output = await client.send(command, { abortSignal });
+        return { items: output.GroupMemberships, nextToken: output.NextToken };
+      });
+    return {
+      groups: () =>
+        withNamePrefix(
+          session.stream((client) =>
+            mapPages(listGroups(client), (g) =>
+              directoryGroup(g.GroupId, g.DisplayName, g.Description),
+            ),
+          ),
+          config.groupNamePrefix,
+        ),
+      async *members(group) {
+        const pages = session.stream((client) => listMembers(client, group.externalId));
+        for await (const page of membersOfListedGroup(pages, PROVIDER, group)) {
+          const ids = page.flatMap((membership) => membership.MemberId?.UserId ?? []);
+          if (ids.length) yield ids;
+        }
+      },
+    };
+  }
+
+  test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    return testFirstPages(this, raw, signal);
   }
 
   private client(config: AwsIdentityCenterConfig): IdentitystoreClient {
@@ -121,23 +174,42 @@ export class AwsIdentityCenterProvider implements DirectoryProvider {
     });
   }
 
-  /** One page, retried in place while AWS throttles or fails on its side. */
-  private async listUsers(
-    client: IdentitystoreClient,
+  /** Every page of one identity store list, following `NextToken`. */
+  private async *list<T>(
     config: AwsIdentityCenterConfig,
-    nextToken: string | undefined,
+    noun: string,
     signal: AbortSignal,
-  ): Promise<ListUsersCommandOutput> {
-    const command = new ListUsersCommand({
-      IdentityStoreId: config.identityStoreId,
-      MaxResults: PAGE_SIZE,
-      NextToken: nextToken,
-      Extensions: [ENTERPRISE_EXTENSION],
-    });
+    fetch: (
+      nextToken: string | undefined,
+      abortSignal: AbortSignal,
+    ) => Promise<{ items?: T[]; nextToken?: string }>,
+  ): AsyncIterable<T[]> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const output = await this.send(config, signal, (abortSignal) => fetch(token, abortSignal));
+      const items = output.items ?? [];
+      if (!Array.isArray(items)) {
+        throw new ProviderError('transient', `${PROVIDER} sent a ${noun} list that is not a list`);
+      }
+      if (output.nextToken && output.nextToken === nextToken) {
+        throw new ProviderError('transient', `${PROVIDER} sent the same NextToken twice`);
+      }
+      nextToken = output.nextToken || undefined;
+      if (items.length) yield items;
+    } while (nextToken);
+  }
+
+  /** One call, retried in place while AWS throttles or fails on its side. */
+  private async send<O>(
+    config: AwsIdentityCenterConfig,
+    signal: AbortSignal,
+    call: (abortSignal: AbortSignal) => Promise<O>,
+  ): Promise<O> {
     for (let attempt = 0; ; attempt++) {
       const timeout = AbortSignal.timeout(this.options.timeoutMs);
       try {
-        return await client.send(command, { abortSignal: AbortSignal.any([signal, timeout]) });
+        return await call(AbortSignal.any([signal, timeout]));
       } catch (error) {
         if (signal.aborted) throw error;
         const failure = timeout.aborted
@@ -169,6 +241,7 @@ interface AwsErrorShape {
   $metadata?: { httpStatusCode?: number };
   $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
   RetryAfterSeconds?: number;
+  ResourceType?: string;
   cause?: unknown;
 }
 
@@ -200,6 +273,10 @@ export function classifyAwsError(error: unknown, config: AwsIdentityCenterConfig
   }
   if (AUTH_ERRORS[name])
     return new ProviderError('auth', `${AUTH_ERRORS[name]} (${name})${detail}`);
+  if (name === 'ResourceNotFoundException' && err.ResourceType === 'GROUP') {
+    // A group deleted during the run: the 404 lets the group reader say so.
+    return new ProviderError('config', `${PROVIDER} has no such group${detail}`, undefined, 404);
+  }
   if (name === 'ResourceNotFoundException') {
     return new ProviderError(
       'config',

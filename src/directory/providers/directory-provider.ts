@@ -15,9 +15,31 @@ export interface DirectoryUser {
   mfaEnabled?: boolean;
 }
 
+/** One group as a directory describes it. */
+export interface DirectoryGroup {
+  /** The directory's own id of the group, stable across renames. */
+  externalId: string;
+  name: string;
+  /** undefined: the group has no description. */
+  description?: string;
+}
+
+/** A connection's groups, streamed a page at a time (memory bounded by the page). */
+export interface GroupReader {
+  /** Every group the connection's group filter selects. */
+  groups(): AsyncIterable<DirectoryGroup[]>;
+  /**
+   * The externalIds (the same ids as DirectoryUser.externalId) of the users in one group.
+   * A list that fails half-way throws: the caller must not take a partial list as complete.
+   */
+  members(group: DirectoryGroup): AsyncIterable<string[]>;
+}
+
 export interface ConnectionTestResult {
   ok: boolean;
   userCount?: number;
+  /** Groups on the provider's first page of groups, when the connection syncs groups. */
+  groupCount?: number;
   error?: string;
 }
 
@@ -30,6 +52,11 @@ export interface DirectoryProvider {
   readonly type: ConnectionType;
   pages(config: ProviderConfig, signal: AbortSignal): AsyncIterable<DirectoryUser[]>;
   test(config: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult>;
+  /**
+   * The connection's groups, read with the same credentials; undefined when the connection's
+   * config has `syncGroups: false`.
+   */
+  openGroups(config: ProviderConfig, signal: AbortSignal): GroupReader | undefined;
 }
 
 /**
@@ -46,6 +73,8 @@ export class ProviderError extends Error {
     message: string,
     /** For throttling: the provider said not to come back before this many ms. */
     readonly retryAfterMs?: number,
+    /** The HTTP status of a refused request (4xx), when the provider answered with one. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'ProviderError';

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { ProviderConfig } from '../connection-config.js';
+import { syncsGroups, type ProviderConfig } from '../connection-config.js';
 import type { EntraIdConfig } from '../dto/provider-configs.js';
 import {
   ProviderError,
   type ConnectionTestResult,
   type DirectoryProvider,
   type DirectoryUser,
+  type GroupReader,
 } from './directory-provider.js';
+import { testFirstPages } from './connection-test.js';
+import { directoryGroup, idText, membersOfListedGroup } from './group-pages.js';
 import type { ProviderHttpClient } from './provider-http-client.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -19,7 +22,8 @@ const NATIONAL_GRAPH_HOSTS = new Set([
   'microsoftgraph.chinacloudapi.cn',
 ]);
 const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
-/** Graph's largest page for /users. */
+const GROUP_SELECT = 'id,displayName,description';
+/** Graph's largest page for /users, /groups and a group's members. */
 const PAGE_SIZE = 999;
 /** A token is renewed this long before it expires (or at half its life, if that is shorter). */
 const TOKEN_RENEW_MARGIN_MS = 60_000;
@@ -39,6 +43,20 @@ interface GraphUser {
   accountEnabled?: unknown;
 }
 
+interface GraphGroup {
+  id?: unknown;
+  displayName?: unknown;
+  description?: unknown;
+}
+
+/** What a Graph list holds, for messages: its noun, and the permission that lets us read it. */
+interface Collection {
+  noun: string;
+  permission: string;
+}
+const USERS: Collection = { noun: 'user', permission: 'User.Read.All' };
+const GROUPS: Collection = { noun: 'group', permission: 'GroupMember.Read.All' };
+
 interface CachedToken {
   accessToken: string;
   /** Epoch ms after which we ask for a new one. */
@@ -49,7 +67,8 @@ interface CachedToken {
  * Microsoft Entra ID through Microsoft Graph: an app-only token from the OAuth 2.0
  * client-credentials grant at `{authorityHost}/{tenantId}/oauth2/v2.0/token`, then
  * `GET {graphBaseUrl}/v1.0/users?$select=…&$top=999`, paged by `@odata.nextLink`, followed
- * exactly as given. The app needs the Graph application permission `User.Read.All` with
+ * exactly as given; groups and their members likewise (see openGroups). The app needs the
+ * Graph application permissions `User.Read.All` (and `GroupMember.Read.All` for groups) with
  * admin consent.
  */
 export class EntraIdProvider implements DirectoryProvider {
@@ -63,29 +82,73 @@ export class EntraIdProvider implements DirectoryProvider {
   ) {}
 
   async *pages(raw: ProviderConfig, signal: AbortSignal): AsyncIterable<DirectoryUser[]> {
-    const config = raw as unknown as EntraIdConfig;
-    const graphBase = trimSlash(config.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL);
-    const origin = new URL(graphBase).origin;
-    let next: string | undefined = `${graphBase}/v1.0/users?$select=${SELECT}&$top=${PAGE_SIZE}`;
-    while (next) {
-      const body = await this.getPage(config, next, origin, signal);
-      if (typeof body !== 'object' || body === null || !Array.isArray(body.value)) {
-        throw new ProviderError(
-          'transient',
-          'Microsoft Graph sent a user list without a "value" array',
-        );
-      }
-      yield (body.value as GraphUser[]).map(toDirectoryUser);
-      const link = body['@odata.nextLink'];
-      next = typeof link === 'string' && link ? link : undefined;
+    const path = `/v1.0/users?$select=${SELECT}&$top=${PAGE_SIZE}`;
+    for await (const page of this.list(raw, path, USERS, signal)) {
+      yield (page as GraphUser[]).map(toDirectoryUser);
     }
   }
 
-  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
-    for await (const page of this.pages(raw, signal)) {
-      return { ok: true, userCount: page.length };
+  /**
+   * Groups: `GET /v1.0/groups?$select=id,displayName,description&$top=999` (and the
+   * connection's `groupFilter` as `$filter`); members: the group's user members only
+   * (`/members/microsoft.graph.user`), or with `flattenNestedGroups` every user in the group
+   * or in a group nested in it, at any depth (`/transitiveMembers/microsoft.graph.user`).
+   */
+  openGroups(raw: ProviderConfig, signal: AbortSignal): GroupReader | undefined {
+    if (!syncsGroups(raw)) return undefined;
+    const config = raw as unknown as EntraIdConfig;
+    const query = `$select=${GROUP_SELECT}&$top=${PAGE_SIZE}`;
+    const filter = config.groupFilter ? `&$filter=${encodeURIComponent(config.groupFilter)}` : '';
+    const relation = config.flattenNestedGroups ? 'transitiveMembers' : 'members';
+    const list = (path: string) => this.list(raw, path, GROUPS, signal);
+    return {
+      async *groups() {
+        for await (const page of list(`/v1.0/groups?${query}${filter}`)) {
+          yield (page as GraphGroup[]).map((g) =>
+            directoryGroup(g.id, g.displayName, g.description),
+          );
+        }
+      },
+      async *members(group) {
+        const path = `/v1.0/groups/${encodeURIComponent(group.externalId)}/${relation}`;
+        const pages = list(`${path}/microsoft.graph.user?$select=id&$top=${PAGE_SIZE}`);
+        for await (const page of membersOfListedGroup(pages, GRAPH_PROVIDER, group)) {
+          yield (page as GraphUser[]).map((user) => idText(user.id));
+        }
+      },
+    };
+  }
+
+  test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    return testFirstPages(this, raw, signal);
+  }
+
+  /**
+   * Every page of one Graph collection, from `pathAndQuery` under the Graph base URL, following
+   * `@odata.nextLink` exactly as given.
+   */
+  private async *list(
+    raw: ProviderConfig,
+    pathAndQuery: string,
+    what: Collection,
+    signal: AbortSignal,
+  ): AsyncIterable<unknown[]> {
+    const config = raw as unknown as EntraIdConfig;
+    const graphBase = trimSlash(config.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL);
+    const origin = new URL(graphBase).origin;
+    let next: string | undefined = `${graphBase}${pathAndQuery}`;
+    while (next) {
+      const body = await this.getPage(config, next, origin, what, signal);
+      if (typeof body !== 'object' || body === null || !Array.isArray(body.value)) {
+        throw new ProviderError(
+          'transient',
+          `Microsoft Graph sent a ${what.noun} list without a "value" array`,
+        );
+      }
+      yield body.value as unknown[];
+      const link = body['@odata.nextLink'];
+      next = typeof link === 'string' && link ? link : undefined;
     }
-    return { ok: true, userCount: 0 };
   }
 
   /**
@@ -96,6 +159,7 @@ export class EntraIdProvider implements DirectoryProvider {
     config: EntraIdConfig,
     url: string,
     origin: string,
+    what: Collection,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
@@ -118,7 +182,7 @@ export class EntraIdProvider implements DirectoryProvider {
           throw new ProviderError(
             'auth',
             `${error.message} — the app registration needs the Microsoft Graph application ` +
-              'permission User.Read.All, with admin consent granted',
+              `permission ${what.permission}, with admin consent granted`,
           );
         }
         throw error;
@@ -231,7 +295,7 @@ export function toDirectoryUser(user: GraphUser): DirectoryUser {
   const upn = text(user.userPrincipalName);
   const upnAddress = upn && ADDRESS.test(upn) && !GUEST_UPN.test(upn) ? upn : undefined;
   return {
-    externalId: typeof user.id === 'string' ? user.id : '',
+    externalId: idText(user.id),
     email: nonEmpty(user.mail) ?? upnAddress,
     firstName: text(user.givenName),
     lastName: text(user.surname),

@@ -1,21 +1,32 @@
 import { createHash } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
-import type { ProviderConfig } from '../connection-config.js';
+import { syncsGroups, type ProviderConfig } from '../connection-config.js';
 import type { GoogleWorkspaceConfig } from '../dto/provider-configs.js';
 import {
   ProviderError,
   type ConnectionTestResult,
   type DirectoryProvider,
   type DirectoryUser,
+  type GroupReader,
 } from './directory-provider.js';
+import { testFirstPages } from './connection-test.js';
+import {
+  directoryGroup,
+  idText,
+  mapPages,
+  membersOfListedGroup,
+  withNamePrefix,
+} from './group-pages.js';
 import type { ProviderHttpClient } from './provider-http-client.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const GOOGLE_API_BASE_URL = 'https://admin.googleapis.com';
 export const GOOGLE_DIRECTORY_SCOPE =
   'https://www.googleapis.com/auth/admin.directory.user.readonly';
-/** The Directory API's largest page. */
+export const GOOGLE_GROUP_SCOPE = 'https://www.googleapis.com/auth/admin.directory.group.readonly';
+/** The Directory API's largest pages: users, then groups and members. */
 const PAGE_SIZE = 500;
+const GROUP_PAGE_SIZE = 200;
 /** Assertions live for the longest Google accepts. */
 const ASSERTION_LIFETIME_S = 3600;
 /** A cached access token is replaced this long before Google says it expires. */
@@ -24,6 +35,8 @@ const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 const FIELDS =
   'nextPageToken,users(id,primaryEmail,name(givenName,familyName),' +
   'organizations(primary,department,title),suspended,archived,isEnrolledIn2Sv)';
+const GROUP_FIELDS = 'nextPageToken,groups(id,name,description)';
+const MEMBER_FIELDS = 'nextPageToken,members(id,type)';
 /** 403 reasons that mean "slow down", not "forbidden". */
 const THROTTLE_REASONS = new Set(['userRateLimitExceeded', 'rateLimitExceeded', 'quotaExceeded']);
 
@@ -38,6 +51,27 @@ interface GoogleUser {
   archived?: unknown;
   isEnrolledIn2Sv?: unknown;
 }
+
+interface GoogleGroup {
+  id?: unknown;
+  name?: unknown;
+  description?: unknown;
+}
+
+interface GoogleMember {
+  id?: unknown;
+  /** USER, GROUP (a nested group) or CUSTOMER (everyone in the account). */
+  type?: unknown;
+}
+
+/** A Directory API list: the key of its items, and what reading it takes, for messages. */
+interface Collection {
+  key: 'users' | 'groups' | 'members';
+  privilege: string;
+}
+const USERS: Collection = { key: 'users', privilege: 'Users > Read' };
+const GROUPS: Collection = { key: 'groups', privilege: 'Groups > Read' };
+const MEMBERS: Collection = { key: 'members', privilege: 'Groups > Read' };
 
 interface GoogleOrganization {
   primary?: unknown;
@@ -58,7 +92,8 @@ class StaleTokenError extends ProviderError {}
  * Google Workspace's Admin SDK Directory API, read through a service account with
  * domain-wide delegation: an RS256 JWT assertion (iss = the service account, sub = the
  * delegated admin) exchanged for an access token at the token URL (jwt-bearer grant), then
- * `GET /admin/directory/v1/users?customer=…&maxResults=500`, paged by `nextPageToken`.
+ * `GET /admin/directory/v1/users?customer=…&maxResults=500`, paged by `nextPageToken`; groups
+ * and their members likewise (see openGroups), with the group scope added to the assertion.
  */
 export class GoogleWorkspaceProvider implements DirectoryProvider {
   readonly type = 'google-workspace' as const;
@@ -71,30 +106,82 @@ export class GoogleWorkspaceProvider implements DirectoryProvider {
 
   async *pages(raw: ProviderConfig, signal: AbortSignal): AsyncIterable<DirectoryUser[]> {
     const config = raw as unknown as GoogleWorkspaceConfig;
-    const origin = new URL(config.baseUrl ?? GOOGLE_API_BASE_URL).origin;
-    const customer = config.customerId ?? 'my_customer';
-    let pageToken: string | undefined;
-    do {
-      const url = new URL('/admin/directory/v1/users', origin);
-      url.searchParams.set('customer', customer);
-      url.searchParams.set('maxResults', String(PAGE_SIZE));
-      url.searchParams.set('fields', FIELDS);
-      if (pageToken) url.searchParams.set('pageToken', pageToken);
-      const body = await this.getPage(config, url.toString(), origin, signal);
-      const users = body.users ?? [];
-      if (!Array.isArray(users)) {
-        throw new ProviderError('transient', `${PROVIDER} sent a user list that is not an array`);
-      }
-      yield users.map((user) => toDirectoryUser(user as GoogleUser));
-      pageToken = typeof body.nextPageToken === 'string' ? body.nextPageToken : undefined;
-    } while (pageToken);
+    const query = { customer: customerOf(config), maxResults: String(PAGE_SIZE), fields: FIELDS };
+    yield* mapPages(
+      this.list<GoogleUser>(config, '/admin/directory/v1/users', query, USERS, signal),
+      toDirectoryUser,
+    );
   }
 
-  async test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
-    for await (const page of this.pages(raw, signal)) {
-      return { ok: true, userCount: page.length };
-    }
-    return { ok: true, userCount: 0 };
+  /**
+   * `groups.list` of the customer, narrowed to `groupNamePrefix` here rather than by Google's
+   * group search, whose index lags behind by up to 36 hours (a listing must be complete to
+   * remove groups); `members.list` of each group, keeping the USER members: a nested group's
+   * people with `flattenNestedGroups` (`includeDerivedMembership`), never the CUSTOMER member.
+   */
+  openGroups(raw: ProviderConfig, signal: AbortSignal): GroupReader | undefined {
+    if (!syncsGroups(raw)) return undefined;
+    const config = raw as unknown as GoogleWorkspaceConfig;
+    const list = <T>(path: string, query: Record<string, string>, what: Collection) =>
+      this.list<T>(config, path, query, what, signal);
+    const groupQuery = {
+      customer: customerOf(config),
+      maxResults: String(GROUP_PAGE_SIZE),
+      fields: GROUP_FIELDS,
+    };
+    const memberQuery = {
+      maxResults: String(GROUP_PAGE_SIZE),
+      fields: MEMBER_FIELDS,
+      ...(config.flattenNestedGroups ? { includeDerivedMembership: 'true' } : {}),
+    };
+    return {
+      groups() {
+        const pages = list<GoogleGroup>('/admin/directory/v1/groups', groupQuery, GROUPS);
+        return withNamePrefix(
+          mapPages(pages, (g) => directoryGroup(g.id, g.name, g.description)),
+          config.groupNamePrefix,
+        );
+      },
+      async *members(group) {
+        const path = `/admin/directory/v1/groups/${encodeURIComponent(group.externalId)}/members`;
+        const pages = list<GoogleMember>(path, memberQuery, MEMBERS);
+        for await (const page of membersOfListedGroup(pages, PROVIDER, group)) {
+          yield page.filter((member) => member.type === 'USER').map((member) => idText(member.id));
+        }
+      },
+    };
+  }
+
+  test(raw: ProviderConfig, signal: AbortSignal): Promise<ConnectionTestResult> {
+    return testFirstPages(this, raw, signal);
+  }
+
+  /** Every page of one Directory API list, following `nextPageToken`. */
+  private async *list<T>(
+    config: GoogleWorkspaceConfig,
+    path: string,
+    query: Record<string, string>,
+    what: Collection,
+    signal: AbortSignal,
+  ): AsyncIterable<T[]> {
+    const origin = new URL(config.baseUrl ?? GOOGLE_API_BASE_URL).origin;
+    let pageToken: string | undefined;
+    do {
+      const url = new URL(path, origin);
+      for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+      if (pageToken) url.searchParams.set('pageToken', pageToken);
+      const body = await this.getPage(config, url.toString(), origin, what, signal);
+      // Like an empty directory, an empty list has no key at all.
+      const items = body[what.key] ?? [];
+      if (!Array.isArray(items)) {
+        throw new ProviderError(
+          'transient',
+          `${PROVIDER} sent a ${what.key} list that is not an array`,
+        );
+      }
+      yield items as T[];
+      pageToken = typeof body.nextPageToken === 'string' ? body.nextPageToken : undefined;
+    } while (pageToken);
   }
 
   /** One page; a 401 drops the cached token and the page is asked once more with a new one. */
@@ -102,8 +189,9 @@ export class GoogleWorkspaceProvider implements DirectoryProvider {
     config: GoogleWorkspaceConfig,
     url: string,
     origin: string,
+    what: Collection,
     signal: AbortSignal,
-  ): Promise<{ users?: unknown; nextPageToken?: unknown }> {
+  ): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.accessToken(config, signal);
       try {
@@ -112,12 +200,12 @@ export class GoogleWorkspaceProvider implements DirectoryProvider {
           signal,
           origin,
           provider: PROVIDER,
-          classifyError: classifyApiError,
+          classifyError: (status, errorBody) => classifyApiError(status, errorBody, what),
         });
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {
           throw new ProviderError('transient', `${PROVIDER} sent a response that is not an object`);
         }
-        return body;
+        return body as Record<string, unknown>;
       } catch (error) {
         if (!(error instanceof StaleTokenError)) throw error;
         this.tokens.delete(cacheKey(config));
@@ -183,6 +271,14 @@ export class GoogleWorkspaceProvider implements DirectoryProvider {
   }
 }
 
+/** The users scope, and the groups scope when the connection syncs groups. */
+function scopesOf(config: GoogleWorkspaceConfig): string[] {
+  const wanted = config as unknown as ProviderConfig;
+  return syncsGroups(wanted)
+    ? [GOOGLE_DIRECTORY_SCOPE, GOOGLE_GROUP_SCOPE]
+    : [GOOGLE_DIRECTORY_SCOPE];
+}
+
 /** The signed jwt-bearer assertion; a key that does not parse is the admin's to fix. */
 async function signAssertion(config: GoogleWorkspaceConfig, tokenUrl: string): Promise<string> {
   let key: Awaited<ReturnType<typeof importPKCS8>>;
@@ -197,7 +293,7 @@ async function signAssertion(config: GoogleWorkspaceConfig, tokenUrl: string): P
     );
   }
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: GOOGLE_DIRECTORY_SCOPE })
+  return new SignJWT({ scope: scopesOf(config).join(' ') })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
     .setIssuer(config.serviceAccountEmail)
     .setSubject(config.delegatedAdminEmail)
@@ -226,7 +322,10 @@ function classifyTokenError(
         `Google refused the service account: domain-wide delegation is not granted for this ` +
           `scope (unauthorized_client). In the Admin console (Security > API controls > ` +
           `Domain-wide delegation) authorise the service account's client ID for ` +
-          GOOGLE_DIRECTORY_SCOPE,
+          scopesOf(config).join(',') +
+          (syncsGroups(config as unknown as ProviderConfig)
+            ? ' (or set syncGroups to false to read users only)'
+            : ''),
       );
     case 'invalid_grant':
       return new ProviderError(
@@ -247,7 +346,11 @@ function classifyTokenError(
 }
 
 /** Google's API error body: `{"error": {"code", "message", "errors": [{"reason"}], "status"}}`. */
-function classifyApiError(status: number, body: unknown): ProviderError | undefined {
+function classifyApiError(
+  status: number,
+  body: unknown,
+  what: Collection,
+): ProviderError | undefined {
   const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
   const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : undefined;
   const reasons = Array.isArray(error?.errors)
@@ -272,8 +375,8 @@ function classifyApiError(status: number, body: unknown): ProviderError | undefi
   if (status === 403) {
     return new ProviderError(
       'auth',
-      `${PROVIDER} refused to list users (403)${detail}: the delegated admin needs the ` +
-        `Users > Read admin privilege`,
+      `${PROVIDER} refused to list ${what.key} (403)${detail}: the delegated admin needs the ` +
+        `${what.privilege} admin privilege`,
     );
   }
   return undefined;
@@ -287,15 +390,20 @@ function cacheKey(config: GoogleWorkspaceConfig): string {
         config.serviceAccountEmail,
         config.delegatedAdminEmail,
         config.privateKey,
+        scopesOf(config),
       ]),
     )
     .digest('hex');
 }
 
+function customerOf(config: GoogleWorkspaceConfig): string {
+  return config.customerId ?? 'my_customer';
+}
+
 function toDirectoryUser(user: GoogleUser): DirectoryUser {
   const organization = primaryOrganization(user.organizations);
   return {
-    externalId: typeof user.id === 'string' ? user.id : '',
+    externalId: idText(user.id),
     email: text(user.primaryEmail),
     firstName: text(user.name?.givenName),
     lastName: text(user.name?.familyName),

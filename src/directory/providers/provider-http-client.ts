@@ -168,10 +168,13 @@ export class ProviderHttpClient {
       throw new ProviderError(
         'auth',
         `${init.provider} refused the credentials (${status})${detailOf(text)}`,
+        undefined,
+        status,
       );
     }
     if (status >= 400) {
-      throw new ProviderError('config', `${init.provider} answered ${status}${detailOf(text)}`);
+      const message = `${init.provider} answered ${status}${detailOf(text)}`;
+      throw new ProviderError('config', message, undefined, status);
     }
     try {
       return { kind: 'done', response: { status, headers, body: text ? JSON.parse(text) : null } };

@@ -46,10 +46,11 @@ export class ListEmployeesQuery {
   @IsUUID('all', { message: 'connectionId must be a UUID' })
   connectionId?: string;
 
-  /** Members of a SCIM group (a group pushed by a scim connection of the company). */
+  /** Members of a group of the company (any source); another company's group lists nobody. */
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'Members of a SCIM group (a group pushed by a scim connection of the company)',
+    description:
+      "Members of a group of the company (any source); another company's group lists nobody",
   })
   @IsOptional()
   @IsUUID('all', { message: 'groupId must be a UUID' })

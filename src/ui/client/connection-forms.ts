@@ -13,6 +13,8 @@ export interface ConfigField {
   /** Never shown: the API answers "********"; a PATCH without it keeps the stored one. */
   secret?: boolean;
   multiline?: boolean;
+  /** A yes/no choice, sent as true/false; left empty, the API's default (`placeholder`). */
+  boolean?: boolean;
   placeholder?: string;
   help?: string;
 }
@@ -31,6 +33,19 @@ const required = (key: string, label: string, extra: Partial<ConfigField> = {}):
 });
 
 const TEST_URL_HELP = "Only to point at a server other than the provider's public API.";
+const SYNC_GROUPS = optional('syncGroups', 'Sync groups', {
+  boolean: true,
+  placeholder: 'yes',
+  help: 'Read groups and their members in the same sync as the people.',
+});
+const FLATTEN_NESTED_GROUPS = optional('flattenNestedGroups', 'Count nested groups’ people', {
+  boolean: true,
+  placeholder: 'no',
+  help: 'Yes: the people of groups inside a group are its members too.',
+});
+const GROUP_NAME_PREFIX = optional('groupNamePrefix', 'Group name prefix', {
+  help: 'Only groups whose name starts with this (ignoring case).',
+});
 
 export const CONFIG_FIELDS: Record<ConnectionType, ConfigField[]> = {
   okta: [
@@ -39,6 +54,11 @@ export const CONFIG_FIELDS: Record<ConnectionType, ConfigField[]> = {
       secret: true,
       help: 'A token of a read-only administrator.',
     }),
+    SYNC_GROUPS,
+    optional('groupFilter', 'Group filter', {
+      placeholder: 'type eq "OKTA_GROUP"',
+      help: 'An Okta search expression selecting the groups to sync.',
+    }),
   ],
   'entra-id': [
     required('tenantId', 'Tenant ID', { placeholder: 'contoso.onmicrosoft.com or a GUID' }),
@@ -46,6 +66,12 @@ export const CONFIG_FIELDS: Record<ConnectionType, ConfigField[]> = {
     required('clientSecret', 'Client secret', { secret: true }),
     optional('authorityHost', 'Authority host', { help: TEST_URL_HELP }),
     optional('graphBaseUrl', 'Microsoft Graph URL', { help: TEST_URL_HELP }),
+    SYNC_GROUPS,
+    optional('groupFilter', 'Group filter', {
+      placeholder: "startswith(displayName,'eng-')",
+      help: 'A Microsoft Graph $filter selecting the groups to sync.',
+    }),
+    FLATTEN_NESTED_GROUPS,
   ],
   'google-workspace': [
     required('serviceAccountEmail', 'Service account email'),
@@ -54,6 +80,9 @@ export const CONFIG_FIELDS: Record<ConnectionType, ConfigField[]> = {
     optional('customerId', 'Customer ID', { placeholder: 'my_customer' }),
     optional('tokenUrl', 'Token URL', { help: TEST_URL_HELP }),
     optional('baseUrl', 'Admin SDK URL', { help: TEST_URL_HELP }),
+    SYNC_GROUPS,
+    GROUP_NAME_PREFIX,
+    FLATTEN_NESTED_GROUPS,
   ],
   ldap: [
     required('url', 'Server URL', { placeholder: 'ldaps://ldap.acme.com:636' }),
@@ -68,6 +97,22 @@ export const CONFIG_FIELDS: Record<ConnectionType, ConfigField[]> = {
     optional('attributes.department', 'Department attribute', { placeholder: 'department' }),
     optional('attributes.title', 'Title attribute', { placeholder: 'title' }),
     optional('attributes.externalId', 'External ID attribute', { placeholder: 'entryUUID' }),
+    SYNC_GROUPS,
+    optional('groupBaseDN', 'Group base DN', { placeholder: 'the base DN' }),
+    optional('groupFilter', 'Group filter', {
+      placeholder:
+        '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))',
+    }),
+    optional('groupAttributes.name', 'Group name attribute', { placeholder: 'cn' }),
+    optional('groupAttributes.description', 'Group description attribute', {
+      placeholder: 'description',
+    }),
+    optional('groupAttributes.externalId', 'Group external ID attribute', {
+      placeholder: 'entryUUID',
+    }),
+    optional('groupAttributes.member', 'Group member attribute', {
+      placeholder: 'member and uniqueMember',
+    }),
   ],
   'aws-identity-center': [
     required('region', 'Region', { placeholder: 'eu-west-1' }),
@@ -75,11 +120,16 @@ export const CONFIG_FIELDS: Record<ConnectionType, ConfigField[]> = {
     required('accessKeyId', 'Access key ID'),
     required('secretAccessKey', 'Secret access key', { secret: true }),
     optional('endpoint', 'Endpoint', { help: TEST_URL_HELP }),
+    SYNC_GROUPS,
+    GROUP_NAME_PREFIX,
   ],
   scim: [],
 };
 
-/** A field's value in a config object (`attributes.email` reads inside `attributes`). */
+/**
+ * A field's value in a config object (`attributes.email` reads inside `attributes`), as the
+ * form holds it: text, or `true` / `false` for a yes/no field.
+ */
 export function readField(config: Record<string, unknown>, key: string): string | undefined {
   const [head, tail] = key.split('.', 2);
   const nested = config[head];
@@ -89,6 +139,7 @@ export function readField(config: Record<string, unknown>, key: string): string 
       : typeof nested === 'object' && nested !== null
         ? (nested as Record<string, unknown>)[tail]
         : undefined;
+  if (typeof value === 'boolean') return String(value);
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -110,7 +161,7 @@ export function buildConfig(
       nested[head] ??= {};
       if (value) nested[head][tail] = value;
     } else if (value) {
-      config[head] = value;
+      config[head] = field.boolean ? value === 'true' : value;
     } else if (mode === 'edit' && !field.secret && !field.required) {
       config[head] = null;
     }

@@ -314,7 +314,13 @@ function ConfigInput({
   const label = `${field.label}${field.required ? '' : ' (optional)'}`;
   return (
     <Field id={id} label={label} help={help} error={error}>
-      {field.multiline ? (
+      {field.boolean ? (
+        <select {...common} onChange={common.onInput}>
+          <option value="">Default ({field.placeholder})</option>
+          <option value="true">Yes</option>
+          <option value="false">No</option>
+        </select>
+      ) : field.multiline ? (
         <textarea rows={4} {...common} />
       ) : field.secret ? (
         <input type="password" {...common} />
