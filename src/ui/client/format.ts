@@ -35,17 +35,15 @@ export type NextRun =
   { kind: 'pushed' } | { kind: 'manual' } | { kind: 'due' } | { kind: 'at'; at: string };
 
 /**
- * When the scheduler will next start a sync. The API gives no such field; the scheduler
- * starts one when `syncIntervalMinutes` have passed since the last finished job, so
- * lastSyncAt (the last success) + interval is the estimate, and "due" when it has passed
- * or the connection never synced.
+ * When the scheduler will next start a sync, from the API's `nextSyncAt`: "due" when that
+ * has passed (the scheduler's next round starts it).
  */
 export function nextRun(connection: Connection, now = Date.now()): NextRun {
   if (connection.type === 'scim') return { kind: 'pushed' };
-  if (connection.syncIntervalMinutes === null) return { kind: 'manual' };
-  if (!connection.lastSyncAt) return { kind: 'due' };
-  const at = Date.parse(connection.lastSyncAt) + connection.syncIntervalMinutes * 60_000;
-  return at <= now ? { kind: 'due' } : { kind: 'at', at: new Date(at).toISOString() };
+  if (connection.nextSyncAt === null) return { kind: 'manual' };
+  return Date.parse(connection.nextSyncAt) <= now
+    ? { kind: 'due' }
+    : { kind: 'at', at: connection.nextSyncAt };
 }
 
 export const TYPE_LABELS: Record<Connection['type'], string> = {

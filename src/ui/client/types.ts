@@ -31,6 +31,8 @@ export interface Connection {
   lastError: string | null;
   createdAt: string;
   updatedAt: string;
+  /** When the scheduler next starts a sync; null without an interval. */
+  nextSyncAt: string | null;
   scimBaseUrl?: string;
   /** scim connections, in the answer to their creation only. */
   scimToken?: string;
