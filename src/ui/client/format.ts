@@ -1,4 +1,4 @@
-import type { Connection, Job } from './types.js';
+import type { Connection, Job, SyncStats } from './types.js';
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -57,4 +57,21 @@ export const TYPE_LABELS: Record<Connection['type'], string> = {
 
 export function personName(person: { firstName: string | null; lastName: string | null }): string {
   return [person.firstName, person.lastName].filter(Boolean).join(' ');
+}
+
+export const STAT_NAMES: (keyof SyncStats)[] = [
+  'fetched',
+  'created',
+  'updated',
+  'unchanged',
+  'deactivated',
+  'skipped',
+];
+
+/** "450 fetched · 3 created · 2 deactivated" (zeros left out, except fetched). */
+export function statsLine(stats: SyncStats | null): string {
+  if (!stats) return '—';
+  return STAT_NAMES.filter((name) => name === 'fetched' || stats[name] > 0)
+    .map((name) => `${stats[name]} ${name}`)
+    .join(' · ');
 }

@@ -5,8 +5,9 @@
  */
 import type { ConnectionType } from '../../directory/connection-types.js';
 import type { SyncStats } from '../../sync/sync-stats.js';
+import type { EventType } from './events.js';
 
-export type { ConnectionType, SyncStats };
+export type { ConnectionType, EventType, SyncStats };
 export type Role = 'admin' | 'viewer';
 
 export interface Me {
@@ -93,4 +94,35 @@ export interface ConnectionTest {
   ok: boolean;
   userCount?: number;
   error?: string;
+}
+
+/** GET /api/queue/stats: the company's jobs of every kind. */
+export interface QueueStats {
+  at: string;
+  kinds: { kind: string; pending: number; due: number; running: number }[];
+  oldestDue: { jobId: string; kind: string; runAfter: string; ageSeconds: number } | null;
+  lastHour: FinishedInMinute[];
+}
+
+export interface FinishedInMinute {
+  start: string;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** An event of GET /api/events; `data` is the object after the change (see the README). */
+export interface DirectoryEvent {
+  id: string;
+  type: EventType;
+  companyId: string;
+  connectionId: string | null;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/** GET /api/events: `nextCursor` is never null (with nothing new, where the reader was). */
+export interface EventPage {
+  items: DirectoryEvent[];
+  nextCursor: string;
 }
