@@ -428,6 +428,22 @@ describeInBrowser('the dashboard in a browser', () => {
       .waitFor();
   });
 
+  it('a person’s page shows them, their groups and their recent events', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByRole('link', { name: 'Grace Hopper' }).click();
+    await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    const details = await page.locator('.details').textContent();
+    expect(details).toContain('user2@acme.example');
+    expect(details).toContain('Compilers');
+    expect(details).toContain('Okta (prod)');
+    const events = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Recent events' }),
+    });
+    await events.locator('tbody tr', { hasText: 'changed: title, department' }).waitFor();
+    await screenshot(page, 'person');
+  });
+
   it('the queue page shows what waits and runs, the oldest due job, and the last hour', async () => {
     const page = await signIn(acme.adminKey);
     await page.getByRole('link', { name: 'Okta (prod)' }).click();
@@ -519,6 +535,16 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.getByText('user1@acme.example').waitFor();
     expect(await overflow()).toBeLessThanOrEqual(phone.width);
     await screenshot(page, 'people-phone');
+    await page.getByRole('link', { name: 'Grace Hopper' }).click();
+    await page.getByRole('heading', { name: 'Recent events' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await page.getByRole('link', { name: 'Events' }).click();
+    await page.locator('tbody tr').first().waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await page.locator('figure.chart').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await screenshot(page, 'queue-phone');
   });
 
   it('pages through the people with "Show more"', async () => {

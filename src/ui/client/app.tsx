@@ -8,6 +8,7 @@ import { ConnectionsPage } from './pages/connections.js';
 import { EventsPage } from './pages/events.js';
 import { JobPage } from './pages/job.js';
 import { PeoplePage } from './pages/people.js';
+import { PersonPage } from './pages/person.js';
 import { QueuePage } from './pages/queue.js';
 import { SignIn } from './pages/sign-in.js';
 import { href, matchPath, useLocation, type Location } from './router.js';
@@ -36,6 +37,7 @@ const ROUTES: Route[] = [
   { pattern: '/connections/:id/edit', page: ConnectionFormPage, section: 'Connections' },
   { pattern: '/jobs/:id', page: JobPage, section: 'Connections' },
   { pattern: '/people', page: PeoplePage, section: 'People' },
+  { pattern: '/people/:id', page: PersonPage, section: 'People' },
   { pattern: '/events', page: EventsPage, section: 'Events' },
   { pattern: '/queue', page: QueuePage, section: 'Queue' },
 ];

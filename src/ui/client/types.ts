@@ -126,3 +126,8 @@ export interface EventPage {
   items: DirectoryEvent[];
   nextCursor: string;
 }
+
+/** GET /api/employees/:id: a person with the groups they are a member of. */
+export interface EmployeeDetail extends Employee {
+  groups: { id: string; name: string }[];
+}

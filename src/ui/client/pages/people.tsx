@@ -3,7 +3,8 @@ import type { PageProps } from '../app.js';
 import { api, query } from '../api.js';
 import { Empty, ErrorMessage, Loading, PageHeader, Time } from '../components.js';
 import { personName } from '../format.js';
-import { navigate } from '../router.js';
+import { rememberPeople } from '../people-seen.js';
+import { href, navigate } from '../router.js';
 import type { Connection, Employee, List, Page } from '../types.js';
 import { asApiError, useApi } from '../use-api.js';
 
@@ -26,6 +27,7 @@ export function PeoplePage({ query: search }: PageProps) {
   const [moreError, setMoreError] = useState<string>();
 
   const people = first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined;
+  if (people) rememberPeople(people);
   const nextCursor = more ? more.nextCursor : first.data?.nextCursor;
   const connectionName = (id: string | null) =>
     connections.data?.items.find((c) => c.id === id)?.name ?? '—';
@@ -111,7 +113,9 @@ export function PeoplePage({ query: search }: PageProps) {
             {people.map((person) => (
               <tr key={person.id}>
                 <th scope="row" data-label="Name">
-                  {personName(person) || <span class="muted">—</span>}
+                  <a href={href(`/people/${person.id}`)}>
+                    {personName(person) || person.email || 'unnamed'}
+                  </a>
                 </th>
                 <td data-label="Email">{person.email}</td>
                 <td data-label="Department">{person.department ?? '—'}</td>
