@@ -10,7 +10,7 @@ import { EventLog } from '../src/events/event-log.js';
 import { EVENT_TYPES, type NewEvent } from '../src/events/event-types.js';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { CONFIG_FIELDS } from '../src/ui/client/connection-forms.js';
-import { EVENT_TYPES as CLIENT_EVENT_TYPES } from '../src/ui/client/events.js';
+import { EVENT_TYPES as CLIENT_EVENT_TYPES } from '../src/ui/client/event-types.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import {
   browserAvailable,

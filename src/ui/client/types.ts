@@ -5,7 +5,7 @@
  */
 import type { ConnectionType } from '../../directory/connection-types.js';
 import type { SyncStats } from '../../sync/sync-stats.js';
-import type { EventType } from './events.js';
+import type { EventType } from './event-types.js';
 
 export type { ConnectionType, EventType, SyncStats };
 export type Role = 'admin' | 'viewer';
