@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ApiError } from './api.js';
 import { exactTime, fromNow } from './format.js';
-import { asApiError } from './use-api.js';
+import { asApiError, type Paged } from './use-api.js';
 
 /** A status word with a colour that never carries the meaning alone (the word is there). */
 export function StatusBadge({ status }: { status: string }) {
@@ -88,5 +88,21 @@ export function ActionButton({
     <button type="button" class={`button ${kind}`} disabled={action.busy} onClick={action.run}>
       {action.busy ? busyLabel : label}
     </button>
+  );
+}
+
+/** "Show more" under a paged list while the API has more, with the last attempt's error. */
+export function ShowMore({ list }: { list: Paged<unknown> }) {
+  return (
+    <>
+      {list.moreError ? <ErrorMessage error={list.moreError} /> : null}
+      {list.hasMore ? (
+        <div class="pager">
+          <button type="button" class="button secondary" onClick={list.showMore}>
+            Show more
+          </button>
+        </div>
+      ) : null}
+    </>
   );
 }
