@@ -426,6 +426,17 @@ describeInBrowser('the dashboard in a browser', () => {
       .locator('tbody tr', { hasText: 'the directory did not answer' })
       .getByRole('link', { name: 'sync job' })
       .waitFor();
+
+    // A connection's page leads to its events.
+    await page.goto(`${origin}/ui#/connections/${connection.id}`);
+    await page.locator('.page-header').getByRole('link', { name: 'Events' }).click();
+    await page.waitForURL(/connectionId=/);
+    // The filter shows the connection once the connections came.
+    await page
+      .locator('#connectionId option', { hasText: 'Okta (prod)' })
+      .waitFor({ state: 'attached' });
+    expect(await page.getByLabel('Connection').inputValue()).toBe(connection.id);
+    await page.locator('tbody tr', { hasText: 'employee.updated' }).first().waitFor();
   });
 
   it('a person’s page shows them, their groups and their recent events', async () => {
@@ -504,6 +515,8 @@ describeInBrowser('the dashboard in a browser', () => {
   it('a key revoked while signed in sends the person back to sign in, saying why', async () => {
     const key = await createKey(t, acme.adminKey, 'viewer');
     const page = await signIn(key.key);
+    // The first page has loaded with the key (its answer cannot be the 401 this test expects).
+    await page.getByRole('link', { name: 'Okta (prod)' }).waitFor();
     await t.http().delete(`/api/api-keys/${key.id}`).set(bearer(acme.adminKey)).expect(204);
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByText('Your API key stopped working').waitFor();

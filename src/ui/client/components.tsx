@@ -106,3 +106,34 @@ export function ShowMore({ list }: { list: Paged<unknown> }) {
     </>
   );
 }
+
+/**
+ * A filter's connection choice ("All" or one of `connections`). Each option says whether it
+ * is the chosen one: the connections arrive after the value, and a select's own `value` set
+ * before its options exist would stay on "All".
+ */
+export function ConnectionSelect({
+  connections,
+  value,
+  onChange,
+}: {
+  connections: { id: string; name: string }[] | undefined;
+  value: string;
+  onChange: (connectionId: string) => void;
+}) {
+  return (
+    <div class="field">
+      <label for="connectionId">Connection</label>
+      <select id="connectionId" onChange={(event) => onChange(event.currentTarget.value)}>
+        <option value="" selected={value === ''}>
+          All
+        </option>
+        {connections?.map((c) => (
+          <option key={c.id} value={c.id} selected={c.id === value}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

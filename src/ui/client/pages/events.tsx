@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.js';
 import { api, query } from '../api.js';
-import { Empty, ErrorMessage, Loading, PageHeader } from '../components.js';
+import { ConnectionSelect, Empty, ErrorMessage, Loading, PageHeader } from '../components.js';
 import { EventTable } from '../event-table.js';
 import { EVENT_TYPES } from '../event-types.js';
 import { EVENT_FAMILIES } from '../events.js';
 import { navigate } from '../router.js';
-import type { DirectoryEvent, EventPage } from '../types.js';
+import type { Connection, DirectoryEvent, EventPage, List } from '../types.js';
 import { asApiError, useApi } from '../use-api.js';
 
 const PAGE_SIZE = 100;
@@ -14,12 +14,16 @@ const PAGE_SIZE = 100;
 /**
  * The company's event stream as GET /api/events gives it: oldest first from the oldest event
  * kept, then "Load newer" along the cursor (which never skips an event, and with nothing new
- * stays where it was). The type filter is kept in the URL.
+ * stays where it was). The filters (type or family, connection) are kept in the URL.
  */
 export function EventsPage({ query: search }: PageProps) {
-  const types = search.get('types') ?? '';
-  const [draft, setDraft] = useState(types);
-  const first = useApi<EventPage>(`/api/events${query({ types, limit: PAGE_SIZE })}`);
+  const filters = {
+    types: search.get('types') ?? '',
+    connectionId: search.get('connectionId') ?? '',
+  };
+  const [draft, setDraft] = useState(filters);
+  const connections = useApi<List<Connection>>('/api/directory');
+  const first = useApi<EventPage>(`/api/events${query({ ...filters, limit: PAGE_SIZE })}`);
   const [newer, setNewer] = useState<{ items: DirectoryEvent[]; cursor: string }>();
   const [loading, setLoading] = useState(false);
   const [notice, setNotice] = useState<string>();
@@ -33,7 +37,7 @@ export function EventsPage({ query: search }: PageProps) {
     setLoading(true);
     setError(undefined);
     setNotice(undefined);
-    api<EventPage>(`/api/events${query({ types, after: cursor, limit: PAGE_SIZE })}`).then(
+    api<EventPage>(`/api/events${query({ ...filters, after: cursor, limit: PAGE_SIZE })}`).then(
       (page) => {
         setLoading(false);
         setNewer({ items: [...(newer?.items ?? []), ...page.items], cursor: page.nextCursor });
@@ -58,15 +62,15 @@ export function EventsPage({ query: search }: PageProps) {
         role="search"
         onSubmit={(event) => {
           event.preventDefault();
-          navigate('/events', { types: draft });
+          navigate('/events', draft);
         }}
       >
         <div class="field">
           <label for="types">Type</label>
           <select
             id="types"
-            value={draft}
-            onChange={(event) => setDraft(event.currentTarget.value)}
+            value={draft.types}
+            onChange={(event) => setDraft({ ...draft, types: event.currentTarget.value })}
           >
             <option value="">All types</option>
             <optgroup label="Families">
@@ -85,6 +89,11 @@ export function EventsPage({ query: search }: PageProps) {
             </optgroup>
           </select>
         </div>
+        <ConnectionSelect
+          connections={connections.data?.items}
+          value={draft.connectionId}
+          onChange={(connectionId) => setDraft({ ...draft, connectionId })}
+        />
         <button type="submit" class="button primary">
           Show
         </button>
@@ -93,8 +102,8 @@ export function EventsPage({ query: search }: PageProps) {
       {!events && !first.error ? <Loading what="events" /> : null}
       {events && events.length === 0 ? (
         <Empty>
-          {types
-            ? 'No events of this type yet.'
+          {filters.types || filters.connectionId
+            ? 'No events match these filters yet.'
             : 'No events yet: a sync, a SCIM push or a change of a connection or API key writes them.'}
         </Empty>
       ) : null}

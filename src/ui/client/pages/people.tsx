@@ -1,7 +1,14 @@
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.js';
 import { query } from '../api.js';
-import { Empty, ErrorMessage, Loading, PageHeader, ShowMore } from '../components.js';
+import {
+  ConnectionSelect,
+  Empty,
+  ErrorMessage,
+  Loading,
+  PageHeader,
+  ShowMore,
+} from '../components.js';
 import { connectionNames, PeopleTable } from '../people-table.js';
 import { navigate } from '../router.js';
 import type { Connection, Employee, List } from '../types.js';
@@ -52,17 +59,11 @@ export function PeoplePage({ query: search }: PageProps) {
             <option value="false">Deactivated</option>
           </select>
         </div>
-        <div class="field">
-          <label for="connectionId">Connection</label>
-          <select id="connectionId" value={draft.connectionId} onChange={edit('connectionId')}>
-            <option value="">All</option>
-            {connections.data?.items.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ConnectionSelect
+          connections={connections.data?.items}
+          value={draft.connectionId}
+          onChange={(connectionId) => setDraft({ ...draft, connectionId })}
+        />
         <button type="submit" class="button primary">
           Search
         </button>
