@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
 import { CompaniesService } from '../src/companies/companies.service.js';
 import { parseConfig } from '../src/config/config.schema.js';
@@ -11,7 +13,8 @@ import { benchServer } from './bench-server.js';
 
 /**
  * npm run bench:sync [-- N]: N users (default 100,000; 200 a page) from a fake Okta in its
- * own process, synced into a fresh database twice (first sync, then a no-change re-sync).
+ * own process, synced into a fresh database twice (first sync, then a no-change re-sync),
+ * with the employee events each run wrote (the outbox is part of the measured work).
  * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary folder.
  */
 const count = Number(process.argv[2] ?? 100_000);
@@ -41,7 +44,17 @@ try {
     type: 'okta',
     config: { orgUrl: oktaUrl, apiToken: 'bench-token' },
   });
+  const events = async () => {
+    const [{ n }] = await app
+      .get<DataSource>(getDataSourceToken())
+      .query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM event WHERE company_id = $1 AND type LIKE 'employee.%'`,
+        [company.id],
+      );
+    return n;
+  };
   for (const label of ['first sync', 're-sync (no change)']) {
+    const eventsBefore = await events();
     const started = process.hrtime.bigint();
     const stats = await app
       .get(SyncService)
@@ -50,7 +63,8 @@ try {
     const peakMb = process.resourceUsage().maxRSS / 1024;
     console.log(
       `sync: ${count} users in ${seconds.toFixed(2)} s (${Math.round(count / seconds)} rows/s), ` +
-        `peak RSS ${peakMb.toFixed(0)} MB — ${label}: ${JSON.stringify(stats)}`,
+        `peak RSS ${peakMb.toFixed(0)} MB — ${label}: ${JSON.stringify(stats)}, ` +
+        `${(await events()) - eventsBefore} employee events`,
     );
   }
 } finally {

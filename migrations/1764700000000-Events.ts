@@ -27,10 +27,10 @@ export class Events1764700000000 implements MigrationInterface {
         data           jsonb NOT NULL,
         occurred_at    timestamptz NOT NULL DEFAULT now()
       )`);
-    // GET /api/events: a company's visible events after a cursor.
+    // Every reader (GET /api/events, webhook fan-out) reads one company's visible events after
+    // a position. The only order index: each index is paid on every row of a 100,000-person
+    // sync (docs/benchmarks.md).
     await db.query(`CREATE INDEX event_company_order ON event (company_id, tx, seq)`);
-    // Readers across every company (webhook dispatch).
-    await db.query(`CREATE INDEX event_order ON event (tx, seq)`);
     // Retention by age: events arrive in roughly time order, which is what BRIN is for.
     await db.query(`CREATE INDEX event_occurred_at ON event USING brin (occurred_at)`);
   }

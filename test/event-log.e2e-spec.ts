@@ -1,15 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { EventLog, LOG_START, type EventPosition } from '../src/events/event-log.js';
+import { EventLog, LOG_START } from '../src/events/event-log.js';
 import type { NewEvent } from '../src/events/event-types.js';
 import { eventually } from './support/service-process.js';
-import { createCompany, startTestApp, type TestApp, type TestCompany } from './support/test-app.js';
+import {
+  bearer,
+  createCompany,
+  startTestApp,
+  type TestApp,
+  type TestCompany,
+} from './support/test-app.js';
 
 /**
- * The log's ordering guarantee with real concurrent transactions: a reader never sees an
- * event while an older transaction that may still write one before it is open, and a
- * cursor never skips.
+ * The log's ordering guarantee with real concurrent transactions (two writers holding
+ * transactions open, a reader polling GET /api/events between their steps): a reader never
+ * sees an event while an older transaction that may still write one before it is open, and
+ * a cursor never skips.
  */
 let t: TestApp;
 let log: EventLog;
@@ -43,18 +50,21 @@ async function openWriter(): Promise<QueryRunner> {
   return runner;
 }
 
-/** A reader polling from `position`: what it sees, and where its cursor moves. */
+/** A reader polling GET /api/events from a cursor: what it sees, in order. */
 class Reader {
   seen: string[] = [];
-  constructor(public position: EventPosition) {}
+  private after?: string;
 
   async poll(): Promise<string[]> {
-    const { events, next } = await log.read(this.position, 100, {
-      companyId: acme.id,
-      types: ['webhook.test'],
-    });
-    this.position = next;
-    const labels = events.map((e) => e.data.webhookId as string);
+    const res = await t
+      .http()
+      .get('/api/events')
+      .query({ types: 'webhook.test', ...(this.after ? { after: this.after } : {}) })
+      .set(bearer(acme.adminKey))
+      .expect(200);
+    const page = res.body as { items: { data: { webhookId: string } }[]; nextCursor: string };
+    this.after = page.nextCursor;
+    const labels = page.items.map((e) => e.data.webhookId);
     this.seen.push(...labels);
     return labels;
   }
@@ -71,7 +81,7 @@ async function everything(): Promise<string[]> {
 
 describe('the event log', () => {
   it('hides a later commit until an older open transaction ends, and never skips', async () => {
-    const reader = new Reader(LOG_START);
+    const reader = new Reader();
     await reader.poll();
     // A takes its transaction id (and the first sequence number) first; B writes after it
     // and commits first.
@@ -92,7 +102,7 @@ describe('the event log', () => {
   });
 
   it('orders by transaction, not by sequence: a later-sequenced older transaction first', async () => {
-    const reader = new Reader(LOG_START);
+    const reader = new Reader();
     await reader.poll();
     reader.seen = [];
     // C takes its transaction id first (an earlier write) but appends its event last, so its
@@ -112,7 +122,7 @@ describe('the event log', () => {
   });
 
   it('drops the events of a rolled-back transaction and lets the later ones through', async () => {
-    const reader = new Reader(LOG_START);
+    const reader = new Reader();
     await reader.poll();
     reader.seen = [];
     const e = await openWriter();

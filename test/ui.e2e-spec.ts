@@ -396,6 +396,13 @@ describeInBrowser('the dashboard in a browser', () => {
     expect(await updated.first().textContent()).toContain('Grace Hopper · user2@acme.example');
     expect(await updated.first().textContent()).toContain('changed: title, department');
     await page.locator('tbody tr', { hasText: 'Okta refused the API token' }).waitFor();
+    // What the first sync wrote: each person it created, and its outcome.
+    await page
+      .locator('tbody tr', { hasText: 'Ada Lovelace · user1@acme.example' })
+      .first()
+      .waitFor();
+    expect(await page.locator('tbody tr', { hasText: 'employee.created' }).count()).toBe(3);
+    await page.locator('tbody tr', { hasText: 'connection.sync_succeeded' }).first().waitFor();
     await screenshot(page, 'events');
 
     await page.getByLabel('Type').selectOption('connection.sync_failed');

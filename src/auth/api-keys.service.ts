@@ -11,6 +11,7 @@ import type { AuthContext } from './auth-context.js';
 import { ApiKey, type ApiKeyRole } from './api-key.entity.js';
 import type { ApiKeyView } from './api-key-view.js';
 import { generateToken, hashToken } from './secret-token.js';
+import { EventLog } from '../events/event-log.js';
 
 /** Who a key is: what a client (the dashboard) needs to know about its own key. */
 export interface CallerView {
@@ -26,29 +27,45 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 @Injectable()
 export class ApiKeysService {
-  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly events: EventLog,
+  ) {}
 
-  /** Creates a key; the returned `key` is the only time its plaintext exists outside the caller. */
+  /**
+   * Creates a key (with its `api_key.created` event) in the transaction `tx`, or in one of
+   * its own; the returned `key` is the only time its plaintext exists outside the caller.
+   */
   async create(
     companyId: string,
     name: string,
     role: ApiKeyRole,
-    manager: EntityManager = this.keys.manager,
+    tx?: EntityManager,
   ): Promise<ApiKeyView & { key: string }> {
+    if (!tx) return this.keys.manager.transaction((own) => this.create(companyId, name, role, own));
     const { token, prefix, hash } = generateToken('dsk');
-    const saved = await manager.getRepository(ApiKey).save(
-      manager.getRepository(ApiKey).create({
-        id: randomUUID(),
-        companyId,
-        name: name.trim(),
-        role,
-        keyHash: hash,
-        prefix,
-        lastUsedAt: null,
-        revokedAt: null,
-      }),
+    const repo = tx.getRepository(ApiKey);
+    const view = toView(
+      await repo.save(
+        repo.create({
+          id: randomUUID(),
+          companyId,
+          name: name.trim(),
+          role,
+          keyHash: hash,
+          prefix,
+          lastUsedAt: null,
+          revokedAt: null,
+        }),
+      ),
     );
-    return { ...toView(saved), key: token };
+    await this.events.append(tx, {
+      companyId,
+      connectionId: null,
+      type: 'api_key.created',
+      data: view,
+    });
+    return { ...view, key: token };
   }
 
   async list(companyId: string): Promise<ApiKeyView[]> {
@@ -78,7 +95,14 @@ export class ApiKeysService {
           throw new ConflictException('the last admin key of a company cannot be revoked');
         }
       }
-      await repo.update({ id }, { revokedAt: new Date() });
+      const revokedAt = new Date();
+      await repo.update({ id }, { revokedAt });
+      await this.events.append(tx, {
+        companyId,
+        connectionId: null,
+        type: 'api_key.revoked',
+        data: { ...toView(key), revokedAt },
+      });
     });
   }
 

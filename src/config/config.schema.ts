@@ -28,6 +28,8 @@ export interface AppConfig {
   syncLeaseMs: number;
   shutdownGraceMs: number;
   jobRetentionDays: number;
+  /** Events older than this are pruned by the leader's housekeeping. */
+  eventRetentionDays: number;
   syncTriggerRateLimit: number;
   /** SCIM requests per push connection per minute; 0 = off. */
   scimRateLimit: number;
@@ -153,6 +155,7 @@ export function parseConfig(env: Env): AppConfig {
     syncLeaseMs: read.integer('SYNC_LEASE_MS', 60_000, 30, HOUR),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 25_000, 0, HOUR),
     jobRetentionDays: read.integer('JOB_RETENTION_DAYS', 30, 1, 3650),
+    eventRetentionDays: read.integer('EVENT_RETENTION_DAYS', 30, 1, 3650),
     syncTriggerRateLimit: read.integer('SYNC_TRIGGER_RATE_LIMIT', 60, 0, 100_000),
     scimRateLimit: read.integer('SCIM_RATE_LIMIT', 600, 0, 1_000_000),
     directoryAllowPrivateNetworks: read.boolean('DIRECTORY_ALLOW_PRIVATE_NETWORKS', false),

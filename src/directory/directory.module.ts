@@ -7,6 +7,7 @@ import { DirectoryConnection } from './directory-connection.entity.js';
 import { DirectoryController } from './directory.controller.js';
 import { DirectoryService } from './directory.service.js';
 import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { OktaProvider } from './providers/okta.provider.js';
 import { EntraIdProvider } from './providers/entra-id.provider.js';
@@ -18,7 +19,7 @@ import { ProviderRegistry } from './providers/provider-registry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([DirectoryConnection]), SyncJobsModule],
+  imports: [TypeOrmModule.forFeature([DirectoryConnection]), SyncJobsModule, EventsModule],
   controllers: [DirectoryController],
   providers: [
     DirectoryService,

@@ -6,6 +6,7 @@ import type { Repository } from 'typeorm';
 import { generateToken } from '../auth/secret-token.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { sqlRows } from '../database/sql.js';
+import { EventLog } from '../events/event-log.js';
 import { SyncJobService, type EnqueueResult } from '../sync-jobs/sync-job.service.js';
 import { TriggerRateLimit } from '../sync-jobs/trigger-rate-limit.js';
 import {
@@ -48,6 +49,7 @@ export class DirectoryService {
     @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
     private readonly jobs: SyncJobService,
     private readonly rateLimit: TriggerRateLimit,
+    private readonly events: EventLog,
   ) {}
 
   private get allowPrivateNetworks(): boolean {
@@ -62,7 +64,9 @@ export class DirectoryService {
     const config = validateConnectionConfig(dto.type, dto.config ?? {}, this.allowPrivateNetworks);
     const id = randomUUID();
     const scim = dto.type === 'scim' ? generateToken('scim') : undefined;
-    const saved = await this.saveScheduled(
+    const view = await this.saveScheduled(
+      'connection.created',
+      config,
       this.connections.create({
         id,
         companyId,
@@ -77,7 +81,6 @@ export class DirectoryService {
           dto.deprovisionThresholdPercent ?? DEFAULT_DEPROVISION_THRESHOLD_PERCENT,
       }),
     );
-    const view = this.toView(saved, config);
     return scim ? { ...view, scimToken: scim.token } : view;
   }
 
@@ -95,7 +98,9 @@ export class DirectoryService {
 
   async update(companyId: string, id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
     const row = await this.find(companyId, id);
+    const before = this.toView(row);
     let config = this.decrypt(row);
+    const configBefore = JSON.stringify(config);
     if (dto.config !== undefined) {
       const merged = mergeConfigPatch(row.type, config, dto.config);
       config = validateConnectionConfig(row.type, merged, this.allowPrivateNetworks);
@@ -107,17 +112,34 @@ export class DirectoryService {
     if (dto.deprovisionThresholdPercent !== undefined) {
       row.deprovisionThresholdPercent = dto.deprovisionThresholdPercent;
     }
-    return this.toView(await this.saveScheduled(row), config);
+    const changed =
+      JSON.stringify(config) !== configBefore ||
+      SETTINGS.some((field) => row[field] !== before[field]);
+    // Saved either way (a config write re-encrypts under the current key), but a PATCH that
+    // changes nothing is no event.
+    return this.saveScheduled(changed ? 'connection.updated' : undefined, config, row);
   }
 
-  /** Saves a connection and its periodic syncs in one transaction. */
-  private async saveScheduled(row: DirectoryConnection): Promise<DirectoryConnection> {
+  /** Saves a connection, its periodic syncs and its event (if any) in one transaction. */
+  private async saveScheduled(
+    event: 'connection.created' | 'connection.updated' | undefined,
+    config: ProviderConfig,
+    row: DirectoryConnection,
+  ): Promise<ConnectionView> {
     return this.connections.manager.transaction(async (tx) => {
       const saved = await tx.getRepository(DirectoryConnection).save(row);
       // scim connections are pushed to: there is nothing to pull on a schedule.
       const interval = saved.type === 'scim' ? null : saved.syncIntervalMinutes;
       await this.jobs.schedule(tx, saved, interval);
-      return saved;
+      const view = this.toView(saved, config);
+      if (!event) return view;
+      await this.events.append(tx, {
+        companyId: saved.companyId,
+        connectionId: saved.id,
+        type: event,
+        data: view,
+      });
+      return view;
     });
   }
 
@@ -199,13 +221,28 @@ export class DirectoryService {
     return { scimToken: scim.token };
   }
 
-  /** Its waiting jobs are cancelled and a running one is asked to stop; the jobs stay listed. */
+  /**
+   * Its waiting jobs are cancelled and a running one is asked to stop; the jobs stay listed.
+   * The `connection.deleted` event carries its last state.
+   */
   async remove(companyId: string, id: string): Promise<void> {
     await this.connections.manager.transaction(async (tx) => {
-      // Cancel first: the delete then detaches the jobs (connection_id SET NULL).
+      // Cancel first: the delete then detaches the jobs (connection_id SET NULL). Jobs before
+      // the connection is also the order in which a job's outcome locks them.
       await this.jobs.cancelForConnection(tx, id, companyId);
-      const result = await tx.getRepository(DirectoryConnection).delete({ id, companyId });
-      if (!result.affected) throw notFound();
+      const repo = tx.getRepository(DirectoryConnection);
+      const row = await repo.findOne({
+        where: { id, companyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!row) throw notFound();
+      await repo.delete({ id, companyId });
+      await this.events.append(tx, {
+        companyId,
+        connectionId: id,
+        type: 'connection.deleted',
+        data: this.toView(row),
+      });
     });
   }
 
@@ -255,6 +292,14 @@ export class DirectoryService {
     return views.map((view) => ({ ...view, nextSyncAt: next.get(view.id) ?? null }));
   }
 }
+
+/** The settings a PATCH may change besides `config`. */
+const SETTINGS = [
+  'name',
+  'syncIntervalMinutes',
+  'maxAttempts',
+  'deprovisionThresholdPercent',
+] as const satisfies readonly (keyof DirectoryConnection & keyof ConnectionView)[];
 
 function notFound(): NotFoundException {
   return new NotFoundException('directory connection not found');

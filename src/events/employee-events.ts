@@ -1,3 +1,4 @@
+import { insertEventsFrom } from './event-log.js';
 import type { EmployeeField } from './event-types.js';
 
 /**
@@ -35,6 +36,20 @@ export function employeeChanges(source: string): string {
               LEFT JOIN LATERAL (SELECT * FROM employee o
                                   WHERE o.id = w.id AND NOT w.created OFFSET 0) o ON true) c
      WHERE type <> 'employee.updated' OR cardinality(fields) > 0`;
+}
+
+/** The INSERT of `source`'s employee events, for a data-modifying CTE (see `employeeChanges`). */
+export function insertEmployeeEvents(source: string): string {
+  return insertEventsFrom(`(${employeeChanges(source)}) changes`);
+}
+
+/**
+ * One statement writing employee rows (`INSERT|UPDATE … RETURNING *, <bool> AS created`)
+ * together with their events; it answers the ids written.
+ */
+export function withEmployeeEvents(write: string): string {
+  return `WITH written AS (${write}), events AS (${insertEmployeeEvents('written')})
+          SELECT id FROM written`;
 }
 
 /** The `/api/employees` item of employee row `e`, as jsonb (see EmployeesService). */

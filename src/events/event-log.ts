@@ -27,9 +27,9 @@ export interface SqlClient {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
-/** Which events a reader wants; every field narrows. */
+/** Which events a reader wants: one company's, optionally narrowed. */
 export interface EventFilter {
-  companyId?: string;
+  companyId: string;
   types?: readonly EventType[];
   connectionId?: string;
 }
@@ -86,14 +86,12 @@ export class EventLog {
   }
 
   /**
-   * Up to `limit` visible events after `after`, oldest first, of every company unless the
-   * filter names one. `next` moves past events the filter left out, so a narrow reader does
-   * not scan them again.
+   * Up to `limit` visible events of a company after `after`, oldest first. `next` moves past
+   * events the filter left out, so a narrow reader does not scan them again.
    */
-  async read(after: EventPosition, limit: number, filter: EventFilter = {}): Promise<EventBatch> {
+  async read(after: EventPosition, limit: number, filter: EventFilter): Promise<EventBatch> {
     const params: unknown[] = [after.tx, after.seq];
-    const scope: string[] = [VISIBLE];
-    if (filter.companyId) scope.push(`company_id = $${params.push(filter.companyId)}`);
+    const scope = [VISIBLE, `company_id = $${params.push(filter.companyId)}`];
     const wanted = [...scope, `(tx, seq) > ($1::xid8, $2::bigint)`];
     if (filter.types) wanted.push(`type = ANY($${params.push(filter.types)}::text[])`);
     if (filter.connectionId) wanted.push(`connection_id = $${params.push(filter.connectionId)}`);

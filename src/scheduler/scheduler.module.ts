@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module.js';
 import { QueueModule } from '../queue/queue.module.js';
 import { SyncJobsModule } from '../sync-jobs/sync-jobs.module.js';
 import { SyncModule } from '../sync/sync.module.js';
@@ -12,7 +13,7 @@ import { SyncSchedule } from './sync-schedule.js';
  * handlers' modules are imported so that their kinds are registered wherever a worker runs.
  */
 @Module({
-  imports: [QueueModule, SyncJobsModule, SyncModule],
+  imports: [QueueModule, SyncJobsModule, SyncModule, EventsModule],
   providers: [QueueWorker, Reaper, Retention, SyncSchedule],
   exports: [QueueWorker],
 })

@@ -9,6 +9,7 @@ import {
 } from 'scim-patch';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql.js';
+import { withEmployeeEvents } from '../events/employee-events.js';
 import { checkUserPatchPath } from './scim-attributes.js';
 import type { ScimConnection } from './scim-auth.guard.js';
 import { invalidValue, scimNotFound, ScimException, uniqueness } from './scim-error.js';
@@ -90,7 +91,9 @@ export interface WriteOptions {
 /**
  * SCIM Users of one push connection, stored as employees of its company (the SCIM id is the
  * employee id) plus a `scim_user` row for what only SCIM has. Every write is one transaction
- * that computes the whole new state first: an error leaves nothing half applied.
+ * that computes the whole new state first: an error leaves nothing half applied. Each
+ * statement that writes an employee appends its event (created, updated, deactivated,
+ * reactivated) itself; a write that changes no roster field appends none.
  */
 @Injectable()
 export class ScimUsersService {
@@ -130,10 +133,12 @@ export class ScimUsersService {
       } else {
         const [row] = await sqlRows<{ id: string }>(
           tx,
-          `INSERT INTO employee (company_id, email, first_name, last_name, department, title,
-                                 external_id, active, deactivated_at, source_connection_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 THEN NULL ELSE now() END, $9)
-           RETURNING id`,
+          withEmployeeEvents(
+            `INSERT INTO employee (company_id, email, first_name, last_name, department, title,
+                                   external_id, active, deactivated_at, source_connection_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 THEN NULL ELSE now() END, $9)
+             RETURNING *, true AS created`,
+          ),
           [
             conn.companyId,
             input.email,
@@ -258,9 +263,12 @@ export class ScimUsersService {
         [id],
       );
       await tx.query(
-        `UPDATE employee SET active = false, updated_at = now(),
-                deactivated_at = COALESCE(deactivated_at, now())
-          WHERE id = $1`,
+        withEmployeeEvents(
+          `UPDATE employee SET active = false, updated_at = now(),
+                  deactivated_at = COALESCE(deactivated_at, now())
+            WHERE id = $1
+           RETURNING *, false AS created`,
+        ),
         [id],
       );
       await touchGroupsOf(tx, id);
@@ -318,13 +326,16 @@ export class ScimUsersService {
     active: boolean,
   ): Promise<void> {
     await tx.query(
-      `UPDATE employee
-          SET email = $2, first_name = $3, last_name = $4, department = $5, title = $6,
-              external_id = $7, source_connection_id = $9, updated_at = now(),
-              deactivated_at = CASE WHEN $8 THEN NULL
-                                    WHEN active THEN now() ELSE deactivated_at END,
-              active = $8
-        WHERE id = $1`,
+      withEmployeeEvents(
+        `UPDATE employee
+            SET email = $2, first_name = $3, last_name = $4, department = $5, title = $6,
+                external_id = $7, source_connection_id = $9, updated_at = now(),
+                deactivated_at = CASE WHEN $8 THEN NULL
+                                      WHEN active THEN now() ELSE deactivated_at END,
+                active = $8
+          WHERE id = $1
+         RETURNING *, false AS created`,
+      ),
       [
         id,
         input.email,

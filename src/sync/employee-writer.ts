@@ -1,4 +1,5 @@
 import type { QueryRunner } from 'typeorm';
+import { insertEmployeeEvents } from '../events/employee-events.js';
 
 /**
  * A directory user as a pull sync stores it: email trimmed and lower-cased (a directory's
@@ -60,8 +61,8 @@ export class EmployeeWriter {
 
   /**
    * One page in one statement: remember who is active in the directory, insert new people,
-   * update only rows where something changed. Deactivation waits for the end of the run; a
-   * returning person is reactivated here.
+   * update only rows where something changed, and append an event for each row written.
+   * Deactivation waits for the end of the run; a returning person is reactivated here.
    */
   async writePage(users: RosterUser[]): Promise<PageCounts> {
     if (!this.started) await this.start();
@@ -97,7 +98,8 @@ export class EmployeeWriter {
       `WITH gone AS (
          UPDATE employee e SET active = false, deactivated_at = now(), updated_at = now()
           WHERE e.id IN (${MISSING})
-          RETURNING 1)
+          RETURNING e.*, false AS created),
+       events AS (${insertEmployeeEvents('gone')})
        SELECT count(*)::int AS n FROM gone`,
       [this.companyId, this.connectionId],
     )) as { n: number }[];
@@ -147,8 +149,10 @@ written AS (
          COALESCE(EXCLUDED.department, e.department), COALESCE(EXCLUDED.title, e.title),
          COALESCE(EXCLUDED.mfa_enabled, e.mfa_enabled))
      OR (EXCLUDED.active AND NOT e.active)
-  RETURNING (xmax = 0) AS created
-)
+  RETURNING e.*, (xmax = 0) AS created
+),
+-- The page's events, in the same statement: they commit with the rows or not at all.
+events AS (${insertEmployeeEvents('written')})
 SELECT count(*) FILTER (WHERE created)::int AS created,
        count(*) FILTER (WHERE NOT created)::int AS updated
   FROM written`;

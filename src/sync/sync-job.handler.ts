@@ -83,7 +83,7 @@ export class SyncJobHandler implements JobHandler<SyncJobPayload, SyncStats>, On
     const outcomes: ConnectionOutcome[] = [];
     for (const job of jobs) {
       if (job.dedupeKey === null) continue;
-      const ids = { connectionId: job.dedupeKey, companyId: job.companyId };
+      const ids = { connectionId: job.dedupeKey, companyId: job.companyId, jobId: job.id };
       if (job.status === 'SUCCEEDED' && job.result) outcomes.push({ ...ids, stats: job.result });
       if (job.status === 'FAILED') outcomes.push({ ...ids, error: job.lastError ?? 'failed' });
     }

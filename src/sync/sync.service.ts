@@ -51,7 +51,7 @@ export class SyncService {
     options: SyncOptions = {},
   ): Promise<SyncStats> {
     const target = await this.directory.loadForSync(companyId, connectionId);
-    const ids = { connectionId, companyId };
+    const ids = { connectionId, companyId, jobId: null };
     try {
       const stats = await this.run(target, signal, options);
       await this.outcome.record(this.dataSource, [{ ...ids, stats }]);
