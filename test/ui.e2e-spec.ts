@@ -5,8 +5,12 @@ import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { PROVIDER_CONFIGS } from '../src/directory/dto/provider-configs.js';
 import { CONNECTION_TYPES } from '../src/directory/connection-types.js';
+import { DataSource } from 'typeorm';
+import { EventLog } from '../src/events/event-log.js';
+import { EVENT_TYPES, type NewEvent } from '../src/events/event-types.js';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { CONFIG_FIELDS } from '../src/ui/client/connection-forms.js';
+import { EVENT_TYPES as CLIENT_EVENT_TYPES } from '../src/ui/client/event-types.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import {
   browserAvailable,
@@ -129,6 +133,12 @@ describe('the connection forms', () => {
     expect(attributes.map((f) => f.key.slice('attributes.'.length)).sort()).toEqual(
       Object.keys(doc.components.schemas.LdapAttributes.properties ?? {}).sort(),
     );
+  });
+});
+
+describe('the events page', () => {
+  it('offers exactly the API’s event types', () => {
+    expect([...CLIENT_EVENT_TYPES]).toEqual([...EVENT_TYPES]);
   });
 });
 
@@ -327,6 +337,157 @@ describeInBrowser('the dashboard in a browser', () => {
     expect(await page.getByLabel('Sync every (minutes)').getAttribute('aria-invalid')).toBe('true');
   });
 
+  /** Appends events through the event log, as a change of the service would. */
+  async function appendEvents(events: NewEvent[]): Promise<void> {
+    await t.app.get(EventLog).append(t.app.get(DataSource), events);
+  }
+
+  /**
+   * Waits until the API shows the event with this id: an event becomes visible once no
+   * transaction on the server could still commit one before it (and the database server is
+   * shared with other tests).
+   */
+  async function eventVisible(id: string): Promise<void> {
+    const seen = async () => {
+      const res = await t.http().get('/api/events?limit=1000').set(bearer(acme.adminKey));
+      return (res.body as { items: { data: { id?: string; jobId?: string } }[] }).items.some(
+        (event) => event.data.id === id || event.data.jobId === id,
+      );
+    };
+    while (!(await seen())) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async function acmePeople(): Promise<{ id: string; email: string }[]> {
+    const res = await t.http().get('/api/employees').set(bearer(acme.adminKey)).expect(200);
+    return (res.body as { items: { id: string; email: string }[] }).items;
+  }
+
+  it('the events page shows the stream, filters it by type, and loads newer events', async () => {
+    const [connection] = (
+      (await t.http().get('/api/directory').set(bearer(acme.adminKey)).expect(200)).body as {
+        items: { id: string }[];
+      }
+    ).items;
+    const grace = (await acmePeople()).find((p) => p.email === 'user2@acme.example')!;
+    const employee = (
+      await t.http().get(`/api/employees?q=${grace.email}`).set(bearer(acme.adminKey))
+    ).body as { items: Record<string, unknown>[] };
+    const failedJob = '00000000-0000-4000-8000-000000000001';
+    await appendEvents([
+      {
+        companyId: acme.id,
+        connectionId: connection.id,
+        type: 'employee.updated',
+        data: { ...employee.items[0], changedFields: ['title', 'department'] } as never,
+      },
+      {
+        companyId: acme.id,
+        connectionId: connection.id,
+        type: 'connection.sync_failed',
+        data: { jobId: failedJob, error: 'Okta refused the API token (401)' },
+      },
+    ]);
+    await eventVisible(failedJob);
+
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Events' }).click();
+    const updated = page.locator('tbody tr', { hasText: 'employee.updated' });
+    await updated.first().waitFor();
+    expect(await updated.first().textContent()).toContain('Grace Hopper · user2@acme.example');
+    expect(await updated.first().textContent()).toContain('changed: title, department');
+    await page.locator('tbody tr', { hasText: 'Okta refused the API token' }).waitFor();
+    // What the first sync wrote: each person it created, and its outcome.
+    await page
+      .locator('tbody tr', { hasText: 'Ada Lovelace · user1@acme.example' })
+      .first()
+      .waitFor();
+    expect(await page.locator('tbody tr', { hasText: 'employee.created' }).count()).toBe(3);
+    await page.locator('tbody tr', { hasText: 'connection.sync_succeeded' }).first().waitFor();
+    await screenshot(page, 'events');
+
+    await page.getByLabel('Type').selectOption('connection.sync_failed');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/types=connection.sync_failed/);
+    await page.locator('tbody tr', { hasText: 'Okta refused the API token' }).waitFor();
+    const types = await page.locator('tbody th').allTextContents();
+    expect(new Set(types)).toEqual(new Set(['connection.sync_failed']));
+
+    await page.getByRole('button', { name: 'Load newer' }).click();
+    await page.getByText('Nothing newer yet.').waitFor();
+    const later = '00000000-0000-4000-8000-000000000002';
+    await appendEvents([
+      {
+        companyId: acme.id,
+        connectionId: connection.id,
+        type: 'connection.sync_failed',
+        data: { jobId: later, error: 'the directory did not answer' },
+      },
+    ]);
+    await eventVisible(later);
+    await page.getByRole('button', { name: 'Load newer' }).click();
+    await page.getByText('1 newer event.').waitFor();
+    await page.locator('tbody tr', { hasText: 'the directory did not answer' }).waitFor();
+
+    // The subject links to its page: the person's, the job's.
+    await page
+      .locator('tbody tr', { hasText: 'the directory did not answer' })
+      .getByRole('link', { name: 'sync job' })
+      .waitFor();
+
+    // A connection's page leads to its events.
+    await page.goto(`${origin}/ui#/connections/${connection.id}`);
+    await page.locator('.page-header').getByRole('link', { name: 'Events' }).click();
+    await page.waitForURL(/connectionId=/);
+    // The filter shows the connection once the connections came.
+    await page
+      .locator('#connectionId option', { hasText: 'Okta (prod)' })
+      .waitFor({ state: 'attached' });
+    expect(await page.getByLabel('Connection').inputValue()).toBe(connection.id);
+    await page.locator('tbody tr', { hasText: 'employee.updated' }).first().waitFor();
+  });
+
+  it('a person’s page shows them, their groups and their recent events', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByRole('link', { name: 'Grace Hopper' }).click();
+    await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    const details = await page.locator('.details').textContent();
+    expect(details).toContain('user2@acme.example');
+    expect(details).toContain('Compilers');
+    expect(details).toContain('Okta (prod)');
+    const events = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Recent events' }),
+    });
+    await events.locator('tbody tr', { hasText: 'changed: title, department' }).waitFor();
+    await screenshot(page, 'person');
+  });
+
+  it('the queue page shows what waits and runs, the oldest due job, and the last hour', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Okta (prod)' }).click();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await jobStatus(page, 'PENDING');
+    const jobUrl = page.url();
+
+    await page.getByRole('link', { name: 'Queue' }).click();
+    const sync = page.locator('tbody tr', { hasText: 'sync' });
+    await sync.waitFor();
+    expect(await sync.locator('td').allTextContents()).toEqual(['1', '1', '0']);
+    await page.getByText(/Oldest due job: a sync job, due for \d+ s/).waitFor();
+    // The jobs of the tests before: one failed, the others succeeded or were cancelled.
+    const caption = await page.locator('figcaption').textContent();
+    expect(caption).toMatch(/In the last hour: [1-9]\d* succeeded, 1 failed, [1-9]\d* cancelled/);
+    expect(await page.locator('.chart rect.bar-succeeded').count()).toBeGreaterThan(0);
+    await screenshot(page, 'queue');
+
+    await page.getByRole('link', { name: 'a sync job' }).click();
+    expect(page.url()).toBe(jobUrl);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await jobStatus(page, 'CANCELLED');
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await page.getByText('Nothing is waiting or running.').waitFor();
+  });
+
   it('a viewer key sees everything read-only: no buttons', async () => {
     const page = await signIn(viewerKey);
     expect(await page.locator('.role').textContent()).toBe('read-only');
@@ -361,6 +522,8 @@ describeInBrowser('the dashboard in a browser', () => {
   it('a key revoked while signed in sends the person back to sign in, saying why', async () => {
     const key = await createKey(t, acme.adminKey, 'viewer');
     const page = await signIn(key.key);
+    // The first page has loaded with the key (its answer cannot be the 401 this test expects).
+    await page.getByRole('link', { name: 'Okta (prod)' }).waitFor();
     await t.http().delete(`/api/api-keys/${key.id}`).set(bearer(acme.adminKey)).expect(204);
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByText('Your API key stopped working').waitFor();
@@ -392,6 +555,16 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.getByText('user1@acme.example').waitFor();
     expect(await overflow()).toBeLessThanOrEqual(phone.width);
     await screenshot(page, 'people-phone');
+    await page.getByRole('link', { name: 'Grace Hopper' }).click();
+    await page.getByRole('heading', { name: 'Recent events' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await page.getByRole('link', { name: 'Events' }).click();
+    await page.locator('tbody tr').first().waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await page.locator('figure.chart').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await screenshot(page, 'queue-phone');
   });
 
   it('pages through the people with "Show more"', async () => {

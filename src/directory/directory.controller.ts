@@ -4,6 +4,7 @@ import { CurrentCompany } from '../auth/decorators.js';
 import { UuidParam } from '../common/uuid-param.js';
 import { TriggerSyncDto } from '../sync-jobs/dto/sync-job.dto.js';
 import { acceptedJob } from '../sync-jobs/sync-jobs.controller.js';
+import type { ConnectionView } from './connection-view.js';
 import { DirectoryService } from './directory.service.js';
 import {
   CreateConnectionDto,
@@ -27,13 +28,15 @@ import {
   ApiUuidParam,
   ConnectionListSchema,
   ConnectionSchema,
+  ScheduledConnectionSchema,
   ConnectionTestSchema,
   EnqueuedJobSchema,
   ScimTokenSchema,
 } from '../openapi/schemas.js';
 
 @ApiTags('directory')
-@ApiExtraModels(...PROVIDER_CONFIG_MODELS)
+// ConnectionSchema: what connection events carry (the routes add nextSyncAt).
+@ApiExtraModels(...PROVIDER_CONFIG_MODELS, ConnectionSchema)
 @ApiBearerAuth(API_KEY_AUTH)
 @ApiErrors(401)
 @Controller('api/directory')
@@ -42,41 +45,43 @@ export class DirectoryController {
 
   @Post()
   @ApiOperation({ summary: 'Create a connection (admin)' })
-  @ApiCreatedResponse({ type: ConnectionSchema })
+  @ApiCreatedResponse({ type: ScheduledConnectionSchema })
   @ApiErrors(400, 403)
-  create(@CurrentCompany() companyId: string, @Body() body: CreateConnectionDto) {
-    return this.directory.create(companyId, body);
+  async create(@CurrentCompany() companyId: string, @Body() body: CreateConnectionDto) {
+    return this.one(companyId, await this.directory.create(companyId, body));
   }
 
   @Get()
   @ApiOperation({ summary: "The company's connections" })
   @ApiOkResponse({ type: ConnectionListSchema })
   async list(@CurrentCompany() companyId: string) {
-    return { items: await this.directory.list(companyId) };
+    return {
+      items: await this.directory.withNextSync(companyId, await this.directory.list(companyId)),
+    };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One connection (secrets masked)' })
-  @ApiOkResponse({ type: ConnectionSchema })
+  @ApiOkResponse({ type: ScheduledConnectionSchema })
   @ApiUuidParam()
   @ApiErrors(400, 404)
-  get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
-    return this.directory.get(companyId, id);
+  async get(@CurrentCompany() companyId: string, @UuidParam() id: string) {
+    return this.one(companyId, await this.directory.get(companyId, id));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a connection (admin); config is merged' })
   // Every field is optional, so an empty body (like `{}`) changes nothing.
   @ApiBody({ type: UpdateConnectionDto, required: false })
-  @ApiOkResponse({ type: ConnectionSchema })
+  @ApiOkResponse({ type: ScheduledConnectionSchema })
   @ApiUuidParam()
   @ApiErrors(400, 403, 404)
-  update(
+  async update(
     @CurrentCompany() companyId: string,
     @UuidParam() id: string,
     @Body() body: UpdateConnectionDto,
   ) {
-    return this.directory.update(companyId, id, body);
+    return this.one(companyId, await this.directory.update(companyId, id, body));
   }
 
   @Post(':id/test')
@@ -128,5 +133,10 @@ export class DirectoryController {
   @ApiErrors(400, 403, 404)
   async remove(@CurrentCompany() companyId: string, @UuidParam() id: string): Promise<void> {
     await this.directory.remove(companyId, id);
+  }
+
+  private async one<V extends ConnectionView>(companyId: string, view: V) {
+    const [answer] = await this.directory.withNextSync(companyId, [view]);
+    return answer;
   }
 }

@@ -275,6 +275,22 @@ export class DirectoryService {
       ...(row.type === 'scim' ? { scimBaseUrl: `/scim/v2/${row.id}` } : {}),
     };
   }
+
+  /**
+   * The views as the API answers them: with `nextSyncAt`, when the scheduler will next start
+   * a sync (null: no interval, or scim). Read at answer time, so not part of the view that
+   * events carry (it moves with time and with every finished job, without a change).
+   */
+  async withNextSync<V extends ConnectionView>(
+    companyId: string,
+    views: V[],
+  ): Promise<(V & { nextSyncAt: Date | null })[]> {
+    const next = await this.jobs.nextSyncs(
+      companyId,
+      views.map((view) => view.id),
+    );
+    return views.map((view) => ({ ...view, nextSyncAt: next.get(view.id) ?? null }));
+  }
 }
 
 /** The settings a PATCH may change besides `config`. */

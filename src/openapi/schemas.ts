@@ -122,8 +122,20 @@ export class ConnectionSchema {
   scimToken?: string;
 }
 
+/** A connection as the routes answer it (events carry `ConnectionSchema`). */
+export class ScheduledConnectionSchema extends ConnectionSchema {
+  @ApiProperty({
+    ...DATE,
+    nullable: true,
+    description:
+      'When the scheduler next starts a sync (in the past: at its next round); null without ' +
+      'an interval (and for scim)',
+  })
+  nextSyncAt!: string | null;
+}
+
 export class ConnectionListSchema {
-  @ApiProperty({ type: [ConnectionSchema] }) items!: ConnectionSchema[];
+  @ApiProperty({ type: [ScheduledConnectionSchema] }) items!: ScheduledConnectionSchema[];
 }
 
 export class ConnectionTestSchema {

@@ -293,6 +293,65 @@ export const SQL = {
            (SELECT extract(epoch FROM now() - min(run_after))::float8 FROM job
              WHERE status = 'PENDING' AND run_after <= now()) AS oldest`,
 
+  /**
+   * When the next periodic job of each of a company's keys ($3) is due: the schedule's next
+   * look, or an interval after the key's last finished job if that is later (a tick that finds
+   * a job finished since it last looked moves on to then). In the past: due at the next tick.
+   * Keys without a schedule are left out.
+   */
+  nextRuns: `
+    SELECT s.dedupe_key,
+           greatest(s.next_run_at,
+                    (SELECT max(j.finished_at) FROM job j
+                      WHERE j.kind = s.kind AND j.dedupe_key = s.dedupe_key
+                        AND j.finished_at IS NOT NULL) + s.every) AS next_run_at
+      FROM job_schedule s
+     WHERE s.kind = $1 AND s.company_id = $2 AND s.dedupe_key = ANY ($3::text[])`,
+
+  /**
+   * One company's queue at a glance, in one statement: waiting (and due) and running jobs per
+   * kind, over the partial indexes of open jobs; the oldest due job; and the jobs finished
+   * in each minute of the last hour (60 buckets, the current minute last), through the
+   * finished-time index.
+   */
+  companyStats: `
+    WITH open AS (
+      -- Two parts, so each is read from its partial index of open jobs.
+      SELECT id, kind, status, run_after FROM job WHERE company_id = $1 AND status = 'PENDING'
+      UNION ALL
+      SELECT id, kind, status, run_after FROM job WHERE company_id = $1 AND status = 'RUNNING'),
+    depth AS (
+      SELECT kind,
+             count(*) FILTER (WHERE status = 'PENDING')::int AS pending,
+             count(*) FILTER (WHERE status = 'PENDING' AND run_after <= now())::int AS due,
+             count(*) FILTER (WHERE status = 'RUNNING')::int AS running
+        FROM open GROUP BY kind),
+    oldest AS (
+      SELECT id, kind, run_after FROM open
+       WHERE status = 'PENDING' AND run_after <= now()
+       ORDER BY run_after LIMIT 1),
+    minutes AS (
+      SELECT generate_series(date_trunc('minute', now()) - interval '59 minutes',
+                             date_trunc('minute', now()), interval '1 minute') AS start),
+    finished AS (
+      SELECT date_trunc('minute', finished_at) AS start,
+             count(*) FILTER (WHERE status = 'SUCCEEDED')::int AS succeeded,
+             count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+             count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled
+        FROM job
+       WHERE company_id = $1 AND finished_at >= date_trunc('minute', now()) - interval '59 minutes'
+       GROUP BY 1)
+    SELECT now() AS at,
+           (SELECT coalesce(json_agg(depth ORDER BY kind), '[]') FROM depth) AS kinds,
+           (SELECT json_build_object('id', id, 'kind', kind, 'run_after', run_after,
+                                     'age', extract(epoch FROM now() - run_after)::float8)
+              FROM oldest) AS oldest,
+           (SELECT json_agg(json_build_object(
+                     'start', m.start, 'succeeded', coalesce(f.succeeded, 0),
+                     'failed', coalesce(f.failed, 0), 'cancelled', coalesce(f.cancelled, 0))
+                     ORDER BY m.start)
+              FROM minutes m LEFT JOIN finished f USING (start)) AS minutes`,
+
   /** The kinds that have jobs waiting or running (the registry's check at boot). */
   openKinds: `SELECT DISTINCT kind FROM job WHERE status IN ('PENDING', 'RUNNING') ORDER BY kind`,
 
@@ -356,6 +415,31 @@ export interface QueueStats {
   due: number;
   running: number;
   oldestDueAgeSeconds: number;
+}
+
+/** One company's queue now (`JobQueue.companyStats`). */
+export interface CompanyQueueStats {
+  at: Date;
+  /** Kinds with jobs waiting or running, by name. */
+  kinds: { kind: string; pending: number; due: number; running: number }[];
+  /** The PENDING job that has been due the longest; null when none is due. */
+  oldestDue: { jobId: string; kind: string; runAfter: Date; ageSeconds: number } | null;
+  /** The jobs finished in each minute of the last hour, oldest minute first (60 of them). */
+  lastHour: FinishedInMinute[];
+}
+
+export interface FinishedInMinute {
+  start: Date;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+interface CompanyStatsRow {
+  at: Date;
+  kinds: CompanyQueueStats['kinds'];
+  oldest: { id: string; kind: string; run_after: string; age: number } | null;
+  minutes: (Omit<FinishedInMinute, 'start'> & { start: string })[];
 }
 
 type Db = DataSource | EntityManager;
@@ -561,6 +645,33 @@ export class JobQueue {
       oldest: number | null;
     }>(this.dataSource, SQL.stats);
     return { ...row, oldestDueAgeSeconds: Math.max(0, row.oldest ?? 0) };
+  }
+
+  /** See `SQL.nextRuns`: the next periodic job of each key of `keys` that has a schedule. */
+  async nextRuns(kind: string, companyId: string, keys: string[]): Promise<Map<string, Date>> {
+    if (!keys.length) return new Map();
+    const rows = await this.rows<{ dedupe_key: string; next_run_at: Date }>(
+      this.dataSource,
+      SQL.nextRuns,
+      [kind, companyId, keys],
+    );
+    return new Map(rows.map((row) => [row.dedupe_key, row.next_run_at]));
+  }
+
+  /** See `SQL.companyStats`. */
+  async companyStats(companyId: string): Promise<CompanyQueueStats> {
+    const [row] = await this.rows<CompanyStatsRow>(this.dataSource, SQL.companyStats, [companyId]);
+    return {
+      at: row.at,
+      kinds: row.kinds,
+      oldestDue: row.oldest && {
+        jobId: row.oldest.id,
+        kind: row.oldest.kind,
+        runAfter: new Date(row.oldest.run_after),
+        ageSeconds: Math.max(0, row.oldest.age),
+      },
+      lastHour: row.minutes.map((m) => ({ ...m, start: new Date(m.start) })),
+    };
   }
 
   async openKinds(): Promise<string[]> {

@@ -70,6 +70,11 @@ export class SyncJobService {
     });
   }
 
+  /** When each connection's next periodic sync is due (connections with an interval only). */
+  nextSyncs(companyId: string, connectionIds: string[]): Promise<Map<string, Date>> {
+    return this.queue.nextRuns(SYNC_KIND, companyId, connectionIds);
+  }
+
   /** The scheduler's tick: connections whose interval has elapsed get a sync. */
   async enqueueDueSchedules(): Promise<number> {
     return this.queue.enqueueSchedules(SYNC_KIND);

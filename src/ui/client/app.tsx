@@ -5,8 +5,11 @@ import { ErrorMessage, Loading } from './components.js';
 import { ConnectionFormPage } from './pages/connection-form.js';
 import { ConnectionPage } from './pages/connection.js';
 import { ConnectionsPage } from './pages/connections.js';
+import { EventsPage } from './pages/events.js';
 import { JobPage } from './pages/job.js';
 import { PeoplePage } from './pages/people.js';
+import { PersonPage } from './pages/person.js';
+import { QueuePage } from './pages/queue.js';
 import { SignIn } from './pages/sign-in.js';
 import { href, matchPath, useLocation, type Location } from './router.js';
 import type { Me } from './types.js';
@@ -26,7 +29,7 @@ interface Route {
   section: string;
 }
 
-/** One line per page. Groups, Webhooks, Events and Queue come here when their APIs exist. */
+/** One line per page. Groups and Webhooks come here when their APIs exist. */
 const ROUTES: Route[] = [
   { pattern: '/connections', page: ConnectionsPage, section: 'Connections' },
   { pattern: '/connections/new', page: ConnectionFormPage, section: 'Connections' },
@@ -34,11 +37,16 @@ const ROUTES: Route[] = [
   { pattern: '/connections/:id/edit', page: ConnectionFormPage, section: 'Connections' },
   { pattern: '/jobs/:id', page: JobPage, section: 'Connections' },
   { pattern: '/people', page: PeoplePage, section: 'People' },
+  { pattern: '/people/:id', page: PersonPage, section: 'People' },
+  { pattern: '/events', page: EventsPage, section: 'Events' },
+  { pattern: '/queue', page: QueuePage, section: 'Queue' },
 ];
 
 const NAV = [
   { label: 'Connections', path: '/connections' },
   { label: 'People', path: '/people' },
+  { label: 'Events', path: '/events' },
+  { label: 'Queue', path: '/queue' },
 ];
 
 function resolve(location: Location) {

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ApiError } from './api.js';
 import { exactTime, fromNow } from './format.js';
-import { asApiError } from './use-api.js';
+import { asApiError, type Paged } from './use-api.js';
 
 /** A status word with a colour that never carries the meaning alone (the word is there). */
 export function StatusBadge({ status }: { status: string }) {
@@ -88,5 +88,52 @@ export function ActionButton({
     <button type="button" class={`button ${kind}`} disabled={action.busy} onClick={action.run}>
       {action.busy ? busyLabel : label}
     </button>
+  );
+}
+
+/** "Show more" under a paged list while the API has more, with the last attempt's error. */
+export function ShowMore({ list }: { list: Paged<unknown> }) {
+  return (
+    <>
+      {list.moreError ? <ErrorMessage error={list.moreError} /> : null}
+      {list.hasMore ? (
+        <div class="pager">
+          <button type="button" class="button secondary" onClick={list.showMore}>
+            Show more
+          </button>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * A filter's connection choice ("All" or one of `connections`). Each option says whether it
+ * is the chosen one: the connections arrive after the value, and a select's own `value` set
+ * before its options exist would stay on "All".
+ */
+export function ConnectionSelect({
+  connections,
+  value,
+  onChange,
+}: {
+  connections: { id: string; name: string }[] | undefined;
+  value: string;
+  onChange: (connectionId: string) => void;
+}) {
+  return (
+    <div class="field">
+      <label for="connectionId">Connection</label>
+      <select id="connectionId" onChange={(event) => onChange(event.currentTarget.value)}>
+        <option value="" selected={value === ''}>
+          All
+        </option>
+        {connections?.map((c) => (
+          <option key={c.id} value={c.id} selected={c.id === value}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }

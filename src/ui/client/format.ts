@@ -1,4 +1,4 @@
-import type { Connection, Job } from './types.js';
+import type { Connection, Job, SyncStats } from './types.js';
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -35,17 +35,15 @@ export type NextRun =
   { kind: 'pushed' } | { kind: 'manual' } | { kind: 'due' } | { kind: 'at'; at: string };
 
 /**
- * When the scheduler will next start a sync. The API gives no such field; the scheduler
- * starts one when `syncIntervalMinutes` have passed since the last finished job, so
- * lastSyncAt (the last success) + interval is the estimate, and "due" when it has passed
- * or the connection never synced.
+ * When the scheduler will next start a sync, from the API's `nextSyncAt`: "due" when that
+ * has passed (the scheduler's next round starts it).
  */
 export function nextRun(connection: Connection, now = Date.now()): NextRun {
   if (connection.type === 'scim') return { kind: 'pushed' };
-  if (connection.syncIntervalMinutes === null) return { kind: 'manual' };
-  if (!connection.lastSyncAt) return { kind: 'due' };
-  const at = Date.parse(connection.lastSyncAt) + connection.syncIntervalMinutes * 60_000;
-  return at <= now ? { kind: 'due' } : { kind: 'at', at: new Date(at).toISOString() };
+  if (connection.nextSyncAt === null) return { kind: 'manual' };
+  return Date.parse(connection.nextSyncAt) <= now
+    ? { kind: 'due' }
+    : { kind: 'at', at: connection.nextSyncAt };
 }
 
 export const TYPE_LABELS: Record<Connection['type'], string> = {
@@ -59,4 +57,21 @@ export const TYPE_LABELS: Record<Connection['type'], string> = {
 
 export function personName(person: { firstName: string | null; lastName: string | null }): string {
   return [person.firstName, person.lastName].filter(Boolean).join(' ');
+}
+
+export const STAT_NAMES = [
+  'fetched',
+  'created',
+  'updated',
+  'unchanged',
+  'deactivated',
+  'skipped',
+] as const satisfies (keyof SyncStats)[];
+
+/** "450 fetched · 3 created · 2 deactivated" (zeros left out, except fetched). */
+export function statsLine(stats: SyncStats | null): string {
+  if (!stats) return '—';
+  return STAT_NAMES.filter((name) => name === 'fetched' || stats[name] > 0)
+    .map((name) => `${stats[name]} ${name}`)
+    .join(' · ');
 }

@@ -1,24 +1,7 @@
 import { StatusBadge, Time } from './components.js';
-import { duration } from './format.js';
+import { duration, statsLine } from './format.js';
 import { href } from './router.js';
-import type { Job, SyncStats } from './types.js';
-
-export const STAT_NAMES = [
-  'fetched',
-  'created',
-  'updated',
-  'unchanged',
-  'deactivated',
-  'skipped',
-] as const satisfies (keyof SyncStats)[];
-
-/** "450 fetched · 3 created · 2 deactivated" (zeros left out, except fetched). */
-export function statsLine(stats: SyncStats | null): string {
-  if (!stats) return '—';
-  return STAT_NAMES.filter((name) => name === 'fetched' || stats[name] > 0)
-    .map((name) => `${stats[name]} ${name}`)
-    .join(' · ');
-}
+import type { Job } from './types.js';
 
 /** Jobs newest first: status, trigger, when, how long, what it did or why it failed. */
 export function JobTable({ jobs, caption }: { jobs: Job[]; caption: string }) {

@@ -5,8 +5,9 @@
  */
 import type { ConnectionType } from '../../directory/connection-types.js';
 import type { SyncStats } from '../../sync/sync-stats.js';
+import type { EventType } from './event-types.js';
 
-export type { ConnectionType, SyncStats };
+export type { ConnectionType, EventType, SyncStats };
 export type Role = 'admin' | 'viewer';
 
 export interface Me {
@@ -31,6 +32,8 @@ export interface Connection {
   lastError: string | null;
   createdAt: string;
   updatedAt: string;
+  /** When the scheduler next starts a sync; null without an interval. */
+  nextSyncAt: string | null;
   scimBaseUrl?: string;
   /** scim connections, in the answer to their creation only. */
   scimToken?: string;
@@ -91,4 +94,40 @@ export interface ConnectionTest {
   ok: boolean;
   userCount?: number;
   error?: string;
+}
+
+/** GET /api/queue/stats: the company's jobs of every kind. */
+export interface QueueStats {
+  at: string;
+  kinds: { kind: string; pending: number; due: number; running: number }[];
+  oldestDue: { jobId: string; kind: string; runAfter: string; ageSeconds: number } | null;
+  lastHour: FinishedInMinute[];
+}
+
+export interface FinishedInMinute {
+  start: string;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** An event of GET /api/events; `data` is the object after the change (see the README). */
+export interface DirectoryEvent {
+  id: string;
+  type: EventType;
+  companyId: string;
+  connectionId: string | null;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/** GET /api/events: `nextCursor` is never null (with nothing new, where the reader was). */
+export interface EventPage {
+  items: DirectoryEvent[];
+  nextCursor: string;
+}
+
+/** GET /api/employees/:id: a person with the groups they are a member of. */
+export interface EmployeeDetail extends Employee {
+  groups: { id: string; name: string }[];
 }

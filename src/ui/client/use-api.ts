@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
+import type { Page } from './types.js';
 
 export interface Loaded<T> {
   /** The last answer for this path (kept while a reload is on its way, or failed). */
@@ -66,4 +67,50 @@ export function useApi<T>(
 
 export function asApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : new ApiError(0, String(error));
+}
+
+export interface Paged<T> {
+  /** The pages loaded so far, in order; undefined until the first one came. */
+  items: T[] | undefined;
+  /** The first page's error (nothing to show), or a later page's (kept beside the rows). */
+  error: ApiError | undefined;
+  moreError: ApiError | undefined;
+  /** Whether the API has a next page. */
+  hasMore: boolean;
+  showMore: () => void;
+}
+
+/**
+ * A keyset-paged list (`{items, nextCursor}`) at `path` (its query without `cursor`): the
+ * first page, then each "Show more" appends the next one along the cursor.
+ */
+export function usePaged<T>(path: string): Paged<T> {
+  const first = useApi<Page<T>>(path);
+  const [more, setMore] = useState<{ path: string; items: T[]; nextCursor: string | null }>();
+  const [moreError, setMoreError] = useState<ApiError>();
+  const mine = more?.path === path ? more : undefined;
+  const nextCursor = mine ? mine.nextCursor : first.data?.nextCursor;
+
+  const showMore = () => {
+    if (!nextCursor) return;
+    setMoreError(undefined);
+    const separator = path.includes('?') ? '&' : '?';
+    api<Page<T>>(`${path}${separator}cursor=${encodeURIComponent(nextCursor)}`).then(
+      (page) =>
+        setMore({
+          path,
+          items: [...(mine?.items ?? []), ...page.items],
+          nextCursor: page.nextCursor,
+        }),
+      (error: unknown) => setMoreError(asApiError(error)),
+    );
+  };
+
+  return {
+    items: first.data ? [...first.data.items, ...(mine?.items ?? [])] : undefined,
+    error: first.error,
+    moreError,
+    hasMore: !!nextCursor,
+    showMore,
+  };
 }

@@ -26,6 +26,9 @@ export function ConnectionPage({ me, params }: PageProps) {
   return (
     <>
       <PageHeader title={c.name}>
+        <a class="button secondary" href={href('/events', { connectionId: c.id })}>
+          Events
+        </a>
         {admin ? (
           <a class="button secondary" href={href(`/connections/${c.id}/edit`)}>
             Edit

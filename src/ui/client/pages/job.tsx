@@ -9,8 +9,7 @@ import {
   Time,
   useAction,
 } from '../components.js';
-import { duration, isActiveJob } from '../format.js';
-import { STAT_NAMES } from '../job-table.js';
+import { duration, isActiveJob, STAT_NAMES } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { Connection, EnqueuedJob, Job } from '../types.js';
 import { useApi } from '../use-api.js';

@@ -1,11 +1,18 @@
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.js';
-import { api, query } from '../api.js';
-import { Empty, ErrorMessage, Loading, PageHeader, Time } from '../components.js';
-import { personName } from '../format.js';
+import { query } from '../api.js';
+import {
+  ConnectionSelect,
+  Empty,
+  ErrorMessage,
+  Loading,
+  PageHeader,
+  ShowMore,
+} from '../components.js';
+import { connectionNames, PeopleTable } from '../people-table.js';
 import { navigate } from '../router.js';
-import type { Connection, Employee, List, Page } from '../types.js';
-import { asApiError, useApi } from '../use-api.js';
+import type { Connection, Employee, List } from '../types.js';
+import { useApi, usePaged } from '../use-api.js';
 
 const PAGE_SIZE = 50;
 
@@ -21,14 +28,8 @@ export function PeoplePage({ query: search }: PageProps) {
   };
   const [draft, setDraft] = useState(filters);
   const connections = useApi<List<Connection>>('/api/directory');
-  const first = useApi<Page<Employee>>(`/api/employees${query({ ...filters, limit: PAGE_SIZE })}`);
-  const [more, setMore] = useState<{ items: Employee[]; nextCursor: string | null }>();
-  const [moreError, setMoreError] = useState<string>();
-
-  const people = first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined;
-  const nextCursor = more ? more.nextCursor : first.data?.nextCursor;
-  const connectionName = (id: string | null) =>
-    connections.data?.items.find((c) => c.id === id)?.name ?? '—';
+  const list = usePaged<Employee>(`/api/employees${query({ ...filters, limit: PAGE_SIZE })}`);
+  const people = list.items;
 
   const edit = (name: keyof typeof filters) => (event: Event) =>
     setDraft({ ...draft, [name]: (event.currentTarget as HTMLInputElement).value });
@@ -36,18 +37,6 @@ export function PeoplePage({ query: search }: PageProps) {
     event.preventDefault();
     navigate('/people', draft);
   };
-  const showMore = () => {
-    if (!nextCursor) return;
-    setMoreError(undefined);
-    api<Page<Employee>>(
-      `/api/employees${query({ ...filters, limit: PAGE_SIZE, cursor: nextCursor })}`,
-    ).then(
-      (page) =>
-        setMore({ items: [...(more?.items ?? []), ...page.items], nextCursor: page.nextCursor }),
-      (error: unknown) => setMoreError(asApiError(error).message),
-    );
-  };
-
   return (
     <>
       <PageHeader title="People" />
@@ -70,23 +59,17 @@ export function PeoplePage({ query: search }: PageProps) {
             <option value="false">Deactivated</option>
           </select>
         </div>
-        <div class="field">
-          <label for="connectionId">Connection</label>
-          <select id="connectionId" value={draft.connectionId} onChange={edit('connectionId')}>
-            <option value="">All</option>
-            {connections.data?.items.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ConnectionSelect
+          connections={connections.data?.items}
+          value={draft.connectionId}
+          onChange={(connectionId) => setDraft({ ...draft, connectionId })}
+        />
         <button type="submit" class="button primary">
           Search
         </button>
       </form>
-      {first.error ? <ErrorMessage error={first.error} /> : null}
-      {!people && !first.error ? <Loading what="people" /> : null}
+      {list.error ? <ErrorMessage error={list.error} /> : null}
+      {!people && !list.error ? <Loading what="people" /> : null}
       {people && people.length === 0 ? (
         <Empty>
           {filters.q || filters.active || filters.connectionId
@@ -95,50 +78,13 @@ export function PeoplePage({ query: search }: PageProps) {
         </Empty>
       ) : null}
       {people && people.length > 0 ? (
-        <table class="cards">
-          <caption class="visually-hidden">People, in email order</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Department</th>
-              <th scope="col">Title</th>
-              <th scope="col">Status</th>
-              <th scope="col">Connection</th>
-            </tr>
-          </thead>
-          <tbody>
-            {people.map((person) => (
-              <tr key={person.id}>
-                <th scope="row" data-label="Name">
-                  {personName(person) || <span class="muted">—</span>}
-                </th>
-                <td data-label="Email">{person.email}</td>
-                <td data-label="Department">{person.department ?? '—'}</td>
-                <td data-label="Title">{person.title ?? '—'}</td>
-                <td data-label="Status">
-                  {person.active ? (
-                    'active'
-                  ) : (
-                    <>
-                      deactivated <Time iso={person.deactivatedAt} empty="" />
-                    </>
-                  )}
-                </td>
-                <td data-label="Connection">{connectionName(person.connectionId)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <PeopleTable
+          people={people}
+          caption="People, in email order"
+          connectionName={connectionNames(connections.data?.items)}
+        />
       ) : null}
-      {moreError ? <ErrorMessage error={moreError} /> : null}
-      {nextCursor ? (
-        <div class="pager">
-          <button type="button" class="button secondary" onClick={showMore}>
-            Show more
-          </button>
-        </div>
-      ) : null}
+      <ShowMore list={list} />
     </>
   );
 }
