@@ -154,7 +154,7 @@ SELECT count(*) FILTER (WHERE created)::int AS created,
   FROM written`;
 
 // lower(): an employee first pushed over SCIM keeps the spelling its IdP sent.
-const MISSING = `
+export const MISSING = `
   SELECT e.id FROM employee e
    WHERE e.company_id = $1 AND e.source_connection_id = $2 AND e.active
      AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.email = lower(e.email))`;
