@@ -165,6 +165,18 @@ describe('dry runs', () => {
       [id],
     );
     expect(active).toEqual([{ n: 10 }]);
+
+    // The real run stops at the guard; its failed job names the same people.
+    const stopped = await run(id);
+    expect(stopped).toMatchObject({ status: 'FAILED', dryRun: false, stats: { fetched: 1 } });
+    expect(stopped.preview).toEqual({ ...dry.preview, updated: [], blockedBy: stopped.lastError });
+
+    // An empty directory: everyone would go, and the guard says so.
+    okta.setUsers([]);
+    const empty = await run(id, { dryRun: true });
+    expect(empty.stats).toMatchObject({ fetched: 0, deactivated: 10 });
+    expect(empty.preview!.deactivated).toHaveLength(10);
+    expect(empty.preview!.blockedBy).toMatch(/returned no users/);
   });
 
   it('are refused with 400 on a bad body, 403 for a viewer, 404 for another company', async () => {

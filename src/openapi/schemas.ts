@@ -236,7 +236,9 @@ export class SyncJobSchema {
   @ApiProperty({
     ...SYNC_PREVIEW_SCHEMA,
     nullable: true,
-    description: "A succeeded dry run's preview; null otherwise",
+    description:
+      "A dry run's preview, or on a run the deprovision guard stopped, who it would have " +
+      'deactivated (the rest was written); null otherwise',
   })
   preview!: object | null;
   @ApiProperty(DATE) createdAt!: string;

@@ -52,7 +52,10 @@ export interface SyncStats extends Partial<GroupStats> {
   unchanged: number;
   deactivated: number;
   skipped: number;
-  /** Only on a dry run's result (the job view shows it apart from the stats). */
+  /**
+   * Only on a dry run's result, or a guard-stopped run's (the job view shows it apart from
+   * the stats).
+   */
   preview?: SyncPreview;
 }
 

@@ -16,7 +16,10 @@ export interface SyncJobView {
   allowMassDeprovision: boolean;
   dryRun: boolean;
   stats: Omit<SyncStats, 'preview'> | null;
-  /** A dry run's preview, once it succeeded; null otherwise. */
+  /**
+   * A dry run's preview, or the guard's on a run it stopped (who would have been
+   * deactivated: the rest was written); null otherwise.
+   */
   preview: SyncPreview | null;
   createdAt: Date;
   updatedAt: Date;

@@ -91,6 +91,16 @@ export class EmployeeWriter {
     return row.n;
   }
 
+  /** The first `limit` of them, by email. */
+  async missingPeople(limit: number): Promise<{ email: string; externalId: string | null }[]> {
+    if (!this.started) await this.start(); // nothing seen: everyone is missing
+    return (await this.db.query(
+      `SELECT e.email, e.external_id AS "externalId" FROM employee e
+        WHERE e.id IN (${MISSING}) ORDER BY lower(e.email) LIMIT $3`,
+      [this.companyId, this.connectionId, limit],
+    )) as { email: string; externalId: string | null }[];
+  }
+
   async deactivateMissing(): Promise<number> {
     if (!this.started) await this.start(); // nothing seen: everyone is missing
     const [row] = (await this.db.query(
@@ -154,7 +164,7 @@ SELECT count(*) FILTER (WHERE created)::int AS created,
   FROM written`;
 
 // lower(): an employee first pushed over SCIM keeps the spelling its IdP sent.
-export const MISSING = `
+const MISSING = `
   SELECT e.id FROM employee e
    WHERE e.company_id = $1 AND e.source_connection_id = $2 AND e.active
      AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.email = lower(e.email))`;

@@ -4,7 +4,7 @@ import {
   type PreviewPerson,
   type SyncPreview,
 } from '../sync-jobs/sync-job.types.js';
-import { MISSING, type RosterUser } from './employee-writer.js';
+import type { EmployeeWriter, RosterUser } from './employee-writer.js';
 
 type Kind = 'created' | 'updated' | 'reactivated';
 
@@ -54,12 +54,8 @@ export class PreviewCollector {
   }
 
   /** Who the end of the run would deactivate (the run's `sync_seen` set is complete). */
-  async missing(): Promise<void> {
-    this.preview.deactivated = (await this.db.query(
-      `SELECT e.email, e.external_id AS "externalId" FROM employee e
-        WHERE e.id IN (${MISSING}) ORDER BY lower(e.email) LIMIT ${PREVIEW_LIMIT}`,
-      [this.companyId, this.connectionId],
-    )) as PreviewPerson[];
+  async missing(writer: EmployeeWriter): Promise<void> {
+    this.preview.deactivated = await writer.missingPeople(PREVIEW_LIMIT);
   }
 }
 

@@ -23,9 +23,19 @@ export interface SyncOptions {
   dryRun?: boolean;
 }
 
-/** The run would deactivate too many people; nothing was deactivated. Not retryable. */
+/**
+ * The run would deactivate too many people; nothing was deactivated. Not retryable. `result`:
+ * what the run wrote before it stopped, with a preview of whom it would have deactivated.
+ */
 export class MassDeprovisionError extends Error {
   readonly retryable = false;
+
+  constructor(
+    message: string,
+    readonly result?: SyncStats,
+  ) {
+    super(message);
+  }
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -124,13 +134,18 @@ export class SyncService {
       };
       if (preview) {
         // A dry run goes past the guard, to show what a run allowed past it would do.
-        await preview.missing();
+        await preview.missing(writer);
         const verdict = { ...rule, allow: false };
         preview.preview.blockedBy = await this.guard(writer, activeBefore, stats, verdict);
         stats.deactivated = await writer.deactivateMissing();
       } else {
         const blockedBy = await this.guard(writer, activeBefore, stats, rule);
-        if (blockedBy !== null) throw new MassDeprovisionError(blockedBy);
+        if (blockedBy !== null) {
+          const stopped = new PreviewCollector(db, companyId, connectionId);
+          await stopped.missing(writer);
+          stopped.preview.blockedBy = blockedBy;
+          throw new MassDeprovisionError(blockedBy, { ...stats, preview: stopped.preview });
+        }
         // Nobody was active before: whoever is active now was seen by this run.
         stats.deactivated = activeBefore === 0 ? 0 : await writer.deactivateMissing();
       }
