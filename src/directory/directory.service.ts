@@ -198,7 +198,7 @@ export class DirectoryService {
   async triggerSync(
     companyId: string,
     id: string,
-    options: { allowMassDeprovision?: boolean },
+    options: { allowMassDeprovision?: boolean; dryRun?: boolean },
   ): Promise<EnqueueResult> {
     const row = await this.find(companyId, id);
     if (row.type === 'scim') {

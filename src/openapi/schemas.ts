@@ -184,6 +184,47 @@ export const SYNC_STATS_SCHEMA = {
   additionalProperties: false,
 };
 
+const PREVIEW_PEOPLE = {
+  type: 'array' as const,
+  maxItems: 1000,
+  items: {
+    type: 'object' as const,
+    properties: {
+      email: { type: 'string' as const },
+      externalId: { type: 'string' as const, nullable: true },
+      changes: {
+        type: 'object' as const,
+        description: 'Updates only: each changed field, before and after',
+        additionalProperties: {
+          type: 'object' as const,
+          properties: { from: {}, to: {} },
+          required: ['from', 'to'],
+        },
+      },
+    },
+    required: ['email', 'externalId'],
+    additionalProperties: false,
+  },
+};
+
+/** A dry run's result: the first 1,000 people of each kind (the stats have the counts). */
+const SYNC_PREVIEW_SCHEMA = {
+  type: 'object' as const,
+  properties: {
+    created: PREVIEW_PEOPLE,
+    updated: PREVIEW_PEOPLE,
+    deactivated: PREVIEW_PEOPLE,
+    reactivated: PREVIEW_PEOPLE,
+    blockedBy: {
+      type: 'string' as const,
+      nullable: true,
+      description: "The deprovision guard's message when a real run would have stopped",
+    },
+  },
+  required: ['created', 'updated', 'deactivated', 'reactivated', 'blockedBy'],
+  additionalProperties: false,
+};
+
 export class SyncJobSchema {
   @ApiProperty(UUID) id!: string;
   @ApiProperty({ ...UUID, nullable: true }) connectionId!: string | null;
@@ -197,12 +238,21 @@ export class SyncJobSchema {
   @ApiProperty({ ...DATE, nullable: true }) finishedAt!: string | null;
   @ApiProperty() cancelRequested!: boolean;
   @ApiProperty() allowMassDeprovision!: boolean;
+  @ApiProperty({ description: 'A dry run: writes nothing, shows a preview' }) dryRun!: boolean;
   /** Inline, not a $ref: OpenAPI 3.0's `nullable` does not reach into a referenced schema. */
   @ApiProperty({ ...SYNC_STATS_SCHEMA, nullable: true })
   stats!:
     | (Record<(typeof SYNC_STATS)[number], number> &
         Partial<Record<(typeof GROUP_STATS)[number], number>>)
     | null;
+  @ApiProperty({
+    ...SYNC_PREVIEW_SCHEMA,
+    nullable: true,
+    description:
+      "A dry run's preview, or on a run the deprovision guard stopped, who it would have " +
+      'deactivated (the rest was written); null otherwise',
+  })
+  preview!: object | null;
   @ApiProperty(DATE) createdAt!: string;
   @ApiProperty(DATE) updatedAt!: string;
 }

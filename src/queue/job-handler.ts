@@ -24,6 +24,8 @@ export interface FailureVerdict {
   retryAfterMs?: number;
   /** Why it failed, as the metrics label it (`transient`, `auth`, …). */
   errorClass: string;
+  /** What the failed attempt leaves on the job for a person to read (its `result`). */
+  result?: unknown;
 }
 
 /** One attempt of a job, as its handler sees it. */

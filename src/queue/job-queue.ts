@@ -205,7 +205,7 @@ export const SQL = {
        SET status = CASE WHEN m.next = 'PENDING' THEN 'PENDING' ELSE 'FAILED' END,
            last_error = CASE WHEN m.next = 'SUPERSEDED' THEN $4 || ' (a newer job will retry)'
                              ELSE $4 END,
-           locked_by = NULL, locked_until = NULL,
+           locked_by = NULL, locked_until = NULL, result = $6::jsonb,
            run_after = CASE WHEN m.next = 'PENDING' THEN now() + $5 * interval '1 millisecond'
                             ELSE j.run_after END,
            finished_at = CASE WHEN m.next = 'PENDING' THEN NULL ELSE now() END,
@@ -587,9 +587,10 @@ export class JobQueue {
   async fail(
     job: Job,
     workerId: string,
-    failure: { message: string; retry: boolean; delayMs: number },
+    failure: { message: string; retry: boolean; delayMs: number; result?: unknown },
   ): Promise<Job | undefined> {
-    const params = [job.id, workerId, failure.retry, failure.message, failure.delayMs];
+    const result = failure.result === undefined ? null : JSON.stringify(failure.result);
+    const params = [job.id, workerId, failure.retry, failure.message, failure.delayMs, result];
     try {
       return (await this.settle(job.kind, SQL.fail, params))[0];
     } catch (error) {

@@ -182,7 +182,12 @@ export class JobRunner {
       ? Math.max(handler.settings.backoffMs(job.attempts), verdict.retryAfterMs ?? 0)
       : 0;
     const message = verdict.message.slice(0, 2000);
-    const after = await queue.fail(job, workerId, { message, retry, delayMs });
+    const after = await queue.fail(job, workerId, {
+      message,
+      retry,
+      delayMs,
+      result: verdict.result,
+    });
     const status = after?.status;
     if (status === 'PENDING') {
       metrics.jobRetries.inc({ error_class: verdict.errorClass });

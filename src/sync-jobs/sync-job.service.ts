@@ -29,16 +29,20 @@ export class SyncJobService {
   /**
    * A manual (or retry) trigger: a waiting job is returned as it is (`deduplicated`, and asked
    * to skip the guard too if this trigger does); if only a running one exists, a waiting
-   * follow-up is added, which starts after it.
+   * follow-up is added, which starts after it. A dry run and a real run never stand in for
+   * each other: one waiting job per connection, so the other kind's trigger is refused (409)
+   * until the waiting one has started.
    */
   async enqueue(
     connection: ConnectionRef,
     trigger: Exclude<JobTrigger, 'schedule'>,
-    options: { allowMassDeprovision?: boolean } = {},
+    options: SyncJobPayload = {},
   ): Promise<EnqueueResult> {
-    const payload: SyncJobPayload =
-      options.allowMassDeprovision === true ? { allowMassDeprovision: true } : {};
-    return this.queue.enqueue<SyncJobPayload, SyncStats>(
+    const payload: SyncJobPayload = {
+      ...(options.allowMassDeprovision === true && { allowMassDeprovision: true }),
+      ...(options.dryRun === true && { dryRun: true }),
+    };
+    const result = await this.queue.enqueue<SyncJobPayload, SyncStats>(
       {
         kind: SYNC_KIND,
         companyId: connection.companyId,
@@ -47,8 +51,17 @@ export class SyncJobService {
         trigger,
         maxAttempts: connection.maxAttempts,
       },
-      { mergeIntoWaiting: payload },
+      // A dry run ignores the flag (its preview names the guard's verdict either way).
+      { mergeIntoWaiting: payload.allowMassDeprovision ? { allowMassDeprovision: true } : {} },
     );
+    const waitingDryRun = result.job.payload.dryRun === true;
+    if (result.deduplicated && waitingDryRun !== (payload.dryRun === true)) {
+      throw new ConflictException(
+        `a ${waitingDryRun ? 'dry run' : 'real sync'} of this connection is already waiting ` +
+          `(job ${result.job.id}); trigger again once it has started`,
+      );
+    }
+    return result;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { JobStatus, JobTrigger } from '../queue/job.js';
-import type { SyncJob, SyncStats } from './sync-job.types.js';
+import type { SyncJob, SyncPreview, SyncStats } from './sync-job.types.js';
 
 export interface SyncJobView {
   id: string;
@@ -14,7 +14,13 @@ export interface SyncJobView {
   finishedAt: Date | null;
   cancelRequested: boolean;
   allowMassDeprovision: boolean;
-  stats: SyncStats | null;
+  dryRun: boolean;
+  stats: Omit<SyncStats, 'preview'> | null;
+  /**
+   * A dry run's preview, or the guard's on a run it stopped (who would have been
+   * deactivated: the rest was written); null otherwise.
+   */
+  preview: SyncPreview | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -24,6 +30,7 @@ export interface SyncJobView {
  * is deleted); which worker holds it is internal.
  */
 export function toJobView(job: SyncJob): SyncJobView {
+  const { preview = null, ...stats } = job.result ?? {};
   return {
     id: job.id,
     connectionId: job.dedupeKey,
@@ -37,7 +44,9 @@ export function toJobView(job: SyncJob): SyncJobView {
     finishedAt: job.finishedAt,
     cancelRequested: job.cancelRequested,
     allowMassDeprovision: job.payload.allowMassDeprovision === true,
-    stats: job.result,
+    dryRun: job.payload.dryRun === true,
+    stats: job.result ? (stats as SyncStats) : null,
+    preview,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
   };

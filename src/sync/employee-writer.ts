@@ -92,6 +92,16 @@ export class EmployeeWriter {
     return row.n;
   }
 
+  /** The first `limit` of them, by email. */
+  async missingPeople(limit: number): Promise<{ email: string; externalId: string | null }[]> {
+    if (!this.started) await this.start(); // nothing seen: everyone is missing
+    return (await this.db.query(
+      `SELECT e.email, e.external_id AS "externalId" FROM employee e
+        WHERE e.id IN (${MISSING}) ORDER BY lower(e.email) LIMIT $3`,
+      [this.companyId, this.connectionId, limit],
+    )) as { email: string; externalId: string | null }[];
+  }
+
   async deactivateMissing(): Promise<number> {
     if (!this.started) await this.start(); // nothing seen: everyone is missing
     const [row] = (await this.db.query(

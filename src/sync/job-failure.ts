@@ -14,7 +14,10 @@ export function failureVerdict(error: unknown): FailureVerdict {
   if (error instanceof ProviderError) {
     return { message, retryable: error.retryable, retryAfterMs: error.retryAfterMs, errorClass };
   }
-  return { message, retryable: !(error instanceof MassDeprovisionError), errorClass };
+  if (error instanceof MassDeprovisionError) {
+    return { message, retryable: false, errorClass, result: error.result };
+  }
+  return { message, retryable: true, errorClass };
 }
 
 /** The metrics' error class of a failed attempt. */

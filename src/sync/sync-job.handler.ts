@@ -71,6 +71,7 @@ export class SyncJobHandler implements JobHandler<SyncJobPayload, SyncStats>, On
     run.label(target.type);
     return this.sync.run(target, run.signal, {
       allowMassDeprovision: job.payload.allowMassDeprovision === true,
+      dryRun: job.payload.dryRun === true,
     });
   }
 
@@ -82,7 +83,8 @@ export class SyncJobHandler implements JobHandler<SyncJobPayload, SyncStats>, On
   async settled(tx: EntityManager, jobs: SyncJob[]): Promise<void> {
     const outcomes: ConnectionOutcome[] = [];
     for (const job of jobs) {
-      if (job.dedupeKey === null) continue;
+      // A dry run synced nothing: the connection's last sync stays the last real one.
+      if (job.dedupeKey === null || job.payload.dryRun === true) continue;
       const ids = { connectionId: job.dedupeKey, companyId: job.companyId, jobId: job.id };
       if (job.status === 'SUCCEEDED' && job.result) outcomes.push({ ...ids, stats: job.result });
       if (job.status === 'FAILED') outcomes.push({ ...ids, error: job.lastError ?? 'failed' });
@@ -91,7 +93,7 @@ export class SyncJobHandler implements JobHandler<SyncJobPayload, SyncStats>, On
     const types = new Map(written.map((c) => [c.id, c.type]));
     for (const job of jobs) {
       const type = types.get(job.dedupeKey ?? '');
-      if (job.status === 'SUCCEEDED' && job.result && type) {
+      if (job.status === 'SUCCEEDED' && job.result && type && job.payload.dryRun !== true) {
         this.metrics.recordStats(type, job.result);
       }
     }

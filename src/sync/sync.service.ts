@@ -9,17 +9,33 @@ import { syncGroups } from './group-sync.js';
 import { GroupWriter } from './group-writer.js';
 import type { SyncStats } from './sync-stats.js';
 import { SyncOutcome } from './sync-outcome.js';
+import { PreviewCollector } from './sync-preview.js';
 
 export type { SyncStats } from './sync-stats.js';
 
 export interface SyncOptions {
   /** Skip the mass-deprovision guard for this run (an admin confirmed the loss). */
   allowMassDeprovision?: boolean;
+  /**
+   * Write nothing: the run's statements run in one transaction that is rolled back (so no
+   * employee, group or event is kept), and the stats carry a preview of who would change.
+   */
+  dryRun?: boolean;
 }
 
-/** The run would deactivate too many people; nothing was deactivated. Not retryable. */
+/**
+ * The run would deactivate too many people; nothing was deactivated. Not retryable. `result`:
+ * what the run wrote before it stopped, with a preview of whom it would have deactivated.
+ */
 export class MassDeprovisionError extends Error {
   readonly retryable = false;
+
+  constructor(
+    message: string,
+    readonly result?: SyncStats,
+  ) {
+    super(message);
+  }
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -79,8 +95,10 @@ export class SyncService {
     const db = this.dataSource.createQueryRunner();
     const writer = new EmployeeWriter(db, companyId, connectionId);
     const groupWriter = new GroupWriter(db, companyId, connectionId);
+    const preview = options.dryRun ? new PreviewCollector(db, companyId, connectionId) : null;
     try {
       await db.connect();
+      if (preview) await db.startTransaction();
       const activeBefore = await writer.activeCount();
       const stats: SyncStats = {
         fetched: 0,
@@ -94,6 +112,7 @@ export class SyncService {
       // costs far less than one per 200-user page, and memory stays bounded all the same.
       const batch = new Map<string, RosterUser>();
       const flush = async () => {
+        await preview?.page([...batch.values()]);
         const counts = await writer.writePage([...batch.values()]);
         batch.clear();
         stats.created += counts.created;
@@ -108,53 +127,67 @@ export class SyncService {
       }
       if (batch.size) await flush();
       signal.throwIfAborted();
-      stats.deactivated = await this.deprovision(writer, activeBefore, stats, {
+      const rule = {
         thresholdPercent: connection.deprovisionThresholdPercent,
         connectionId,
         allow: options.allowMassDeprovision === true,
-      });
+      };
+      if (preview) {
+        // A dry run goes past the guard, to show what a run allowed past it would do.
+        await preview.missing(writer);
+        const verdict = { ...rule, allow: false };
+        preview.preview.blockedBy = await this.guard(writer, activeBefore, stats, verdict);
+        stats.deactivated = await writer.deactivateMissing();
+      } else {
+        const blockedBy = await this.guard(writer, activeBefore, stats, rule);
+        if (blockedBy !== null) {
+          const stopped = new PreviewCollector(db, companyId, connectionId);
+          await stopped.missing(writer);
+          stopped.preview.blockedBy = blockedBy;
+          throw new MassDeprovisionError(blockedBy, { ...stats, preview: stopped.preview });
+        }
+        // Nobody was active before: whoever is active now was seen by this run.
+        stats.deactivated = activeBefore === 0 ? 0 : await writer.deactivateMissing();
+      }
       // Groups come after the people they hold, in the same run.
       const groups = provider.openGroups(connection.config, signal);
       if (groups) Object.assign(stats, await syncGroups(groups, groupWriter, signal));
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
-      return stats;
+      return preview ? { ...stats, preview: preview.preview } : stats;
     } finally {
+      if (db.isTransactionActive) await db.rollbackTransaction().catch(() => undefined);
       await writer.end().catch(() => undefined);
       await groupWriter.end().catch(() => undefined);
       await db.release();
     }
   }
 
-  private async deprovision(
+  /** Why the guard stops this run's deactivations; null when it lets them through. */
+  private async guard(
     writer: EmployeeWriter,
     activeBefore: number,
     stats: SyncStats,
     rule: { thresholdPercent: number; connectionId: string; allow: boolean },
-  ): Promise<number> {
-    // Nobody was active before: whoever is active now was seen by this run.
-    if (activeBefore === 0) return 0;
+  ): Promise<string | null> {
+    if (rule.allow || activeBefore === 0) return null;
     const missing = await writer.missingCount();
-    if (missing === 0) return 0;
-    if (!rule.allow) {
-      const howToAllow =
-        `to deactivate them anyway, run the sync once with {"allowMassDeprovision": true} ` +
-        `(POST /api/directory/${rule.connectionId}/sync)`;
-      if (stats.fetched === 0) {
-        throw new MassDeprovisionError(
-          `the directory returned no users while ${missing} employees are active; ` +
-            `nothing was deactivated; ${howToAllow}`,
-        );
-      }
-      const percent = (missing / Math.max(activeBefore, 1)) * 100;
-      if (percent > rule.thresholdPercent) {
-        throw new MassDeprovisionError(
-          `this sync would deactivate ${missing} of ${activeBefore} active employees ` +
-            `(${percent.toFixed(1)} %, above the ${rule.thresholdPercent} % threshold); ` +
-            `nothing was deactivated; ${howToAllow}`,
-        );
-      }
+    if (missing === 0) return null;
+    const howToAllow =
+      `to deactivate them anyway, run the sync once with {"allowMassDeprovision": true} ` +
+      `(POST /api/directory/${rule.connectionId}/sync)`;
+    if (stats.fetched === 0) {
+      return (
+        `the directory returned no users while ${missing} employees are active; ` +
+        `nothing was deactivated; ${howToAllow}`
+      );
     }
-    return writer.deactivateMissing();
+    const percent = (missing / Math.max(activeBefore, 1)) * 100;
+    if (percent <= rule.thresholdPercent) return null;
+    return (
+      `this sync would deactivate ${missing} of ${activeBefore} active employees ` +
+      `(${percent.toFixed(1)} %, above the ${rule.thresholdPercent} % threshold); ` +
+      `nothing was deactivated; ${howToAllow}`
+    );
   }
 }
 

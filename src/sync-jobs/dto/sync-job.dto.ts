@@ -16,6 +16,15 @@ export class TriggerSyncDto {
   @IsOmittable()
   @IsBoolean({ message: 'allowMassDeprovision must be true or false' })
   allowMassDeprovision?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Run without writing anything; the job shows who would be created, updated, ' +
+      'deactivated and reactivated (first 1,000 of each)',
+  })
+  @IsOmittable()
+  @IsBoolean({ message: 'dryRun must be true or false' })
+  dryRun?: boolean;
 }
 
 export class ListSyncJobsQuery {

@@ -1,0 +1,91 @@
+import type { QueryRunner } from 'typeorm';
+import {
+  PREVIEW_LIMIT,
+  type PreviewPerson,
+  type SyncPreview,
+} from '../sync-jobs/sync-job.types.js';
+import type { EmployeeWriter, RosterUser } from './employee-writer.js';
+
+type Kind = 'created' | 'updated' | 'reactivated';
+
+/**
+ * Collects a dry run's preview on the run's own connection, before each page is written (in
+ * the transaction the dry run rolls back): one read-only statement per page that classifies
+ * the page's people as the writer's upsert would, at most PREVIEW_LIMIT per kind.
+ */
+export class PreviewCollector {
+  readonly preview: SyncPreview = {
+    created: [],
+    updated: [],
+    deactivated: [],
+    reactivated: [],
+    blockedBy: null,
+  };
+
+  constructor(
+    private readonly db: QueryRunner,
+    private readonly companyId: string,
+    private readonly connectionId: string,
+  ) {}
+
+  async page(users: RosterUser[]): Promise<void> {
+    const room = (['created', 'updated', 'reactivated'] as const).map(
+      (kind) => PREVIEW_LIMIT - this.preview[kind].length,
+    );
+    if (room.every((n) => n <= 0) || !users.length) return;
+    const column = <K extends keyof RosterUser>(key: K) => users.map((u) => u[key]);
+    const rows = (await this.db.query(PREVIEW_PAGE, [
+      this.companyId,
+      column('email'),
+      column('externalId'),
+      column('firstName'),
+      column('lastName'),
+      column('department'),
+      column('title'),
+      column('active'),
+      column('mfaEnabled'),
+      this.connectionId,
+      Math.max(...room),
+    ])) as (PreviewPerson & { kind: Kind })[];
+    for (const { kind, changes, ...person } of rows) {
+      if (this.preview[kind].length >= PREVIEW_LIMIT) continue;
+      this.preview[kind].push(kind === 'updated' ? { ...person, changes } : person);
+    }
+  }
+
+  /** Who the end of the run would deactivate (the run's `sync_seen` set is complete). */
+  async missing(writer: EmployeeWriter): Promise<void> {
+    this.preview.deactivated = await writer.missingPeople(PREVIEW_LIMIT);
+  }
+}
+
+// The writer's rules (COALESCE keeps what the provider did not send; a returning person is
+// reactivated), as a comparison instead of a write.
+const PREVIEW_PAGE = `
+WITH input AS (
+  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::boolean[], $9::boolean[])
+    AS i(email, external_id, first_name, last_name, department, title, active, mfa_enabled)
+),
+classified AS (
+  SELECT i.email, coalesce(i.external_id, e.external_id) AS "externalId",
+         CASE WHEN e.id IS NULL THEN 'created'
+              WHEN i.active AND NOT e.active THEN 'reactivated'
+              ELSE 'updated' END AS kind,
+         (SELECT jsonb_object_agg(f.name, jsonb_build_object('from', f.old, 'to', f.new))
+            FROM (VALUES ('externalId', to_jsonb(e.external_id), to_jsonb(coalesce(i.external_id, e.external_id))),
+                         ('firstName', to_jsonb(e.first_name), to_jsonb(coalesce(i.first_name, e.first_name))),
+                         ('lastName', to_jsonb(e.last_name), to_jsonb(coalesce(i.last_name, e.last_name))),
+                         ('department', to_jsonb(e.department), to_jsonb(coalesce(i.department, e.department))),
+                         ('title', to_jsonb(e.title), to_jsonb(coalesce(i.title, e.title))),
+                         ('mfaEnabled', to_jsonb(e.mfa_enabled), to_jsonb(coalesce(i.mfa_enabled, e.mfa_enabled))))
+                 AS f(name, old, new)
+           WHERE f.old IS DISTINCT FROM f.new) AS changes,
+         e.id IS NOT NULL AND e.source_connection_id IS DISTINCT FROM $10::uuid AS moved
+    FROM input i
+    LEFT JOIN employee e ON e.company_id = $1 AND lower(e.email) = i.email
+)
+SELECT email, "externalId", kind, changes FROM (
+  SELECT c.*, row_number() OVER (PARTITION BY kind ORDER BY email) AS n FROM classified c
+   WHERE kind <> 'updated' OR changes IS NOT NULL OR moved
+) r WHERE n <= $11`;
