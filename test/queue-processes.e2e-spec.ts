@@ -167,7 +167,8 @@ describe('three workers, one of them killed now and then', () => {
     const env = { SYNC_CONCURRENCY: '4', SYNC_LEASE_MS: '1000' };
     for (const id of connections) await enqueue(id); // each connection's first job
     const workers = [worker(env), worker(env), worker(env)];
-    await Promise.all(workers.map((w) => w.waitFor('worker started')));
+    // Three processes boot at once beside the other spec files: give them time on 2 cores.
+    await Promise.all(workers.map((w) => w.waitFor('worker started', 45_000)));
 
     const open = async () => {
       const [{ n }] = await t.db.query<{ n: number }>(

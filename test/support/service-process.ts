@@ -41,7 +41,7 @@ export function startServiceProcess(
     child,
     output: () => output,
     exited,
-    async waitFor(text, timeoutMs = 15_000) {
+    async waitFor(text, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!output.includes(text)) {
         if (child.exitCode !== null) throw new Error(`process exited:\n${output}`);
