@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { FakeOkta, oktaGroup, oktaUser } from './fakes/fake-okta.js';
 import { expectError } from './support/errors.js';
+import { oktaUser as scimUser, patchOp, scim, scimConnection } from './support/scim.js';
+import { eventually } from './support/service-process.js';
 import {
   bearer,
   createCompany,
@@ -200,5 +202,87 @@ describe('dry runs', () => {
     await trigger(id, { dryRun: true }).expect(202);
     expectError(await trigger(id), 409);
     await worker.drain();
+  });
+
+  it('hold no transaction open while they wait on the provider: no locks, no events held back', async () => {
+    // Acme's SCIM connection has pushed someone the Okta directory also lists: the dry run
+    // would update (move) that person, in its first 1,000-person batch.
+    const push = await scimConnection(t, acme);
+    const pushed = await scim(t, push, 'post', '/Users', scimUser('user20003@acme.example')).expect(
+      201,
+    );
+    const pushedId = (pushed.body as { id: string }).id;
+    okta.setUsers({ count: 1400, user: (i) => oktaUser(20_001 + i) });
+    okta.setGroups([]);
+    const id = await createConnection('held');
+
+    // The 7th page of users (after the first batch was compared) waits until released.
+    let release = () => {};
+    let held!: () => void;
+    const reachedHold = new Promise<void>((resolve) => (held = resolve));
+    let userPages = 0;
+    okta.onRequest = () => {
+      if (okta.requests.at(-1)?.url.startsWith('/api/v1/users') && ++userPages === 7) {
+        okta.hold = new Promise<void>((resolve) => (release = resolve));
+        held();
+      }
+    };
+    const res = await trigger(id, { dryRun: true }).expect(202);
+    const draining = worker.drain();
+    try {
+      await reachedHold;
+      // Another company's change is visible in its event feed while the dry run waits.
+      const other = await scimConnection(t);
+      await scim(t, other, 'post', '/Users', scimUser('someone@other.example')).expect(201);
+      await eventually(
+        async () => {
+          const page = await t
+            .http()
+            .get('/api/events')
+            .query({ types: 'employee.created' })
+            .set(bearer(other.company.adminKey))
+            .expect(200);
+          return (page.body as { items: unknown[] }).items.length === 1;
+        },
+        5_000,
+        "the other company's event while the dry run waits",
+      );
+      // A change to that person is not blocked by the dry run (SCIM PATCH answers at once).
+      const patch = patchOp({ op: 'replace', path: 'title', value: 'Held' });
+      await scim(t, push, 'patch', `/Users/${pushedId}`, patch).expect(200);
+      // All of this while the dry run still waits on the provider.
+      const jobId = (res.body as { jobId: string }).jobId;
+      const job = await t.http().get(`/api/sync-jobs/${jobId}`).set(bearer(acme.adminKey));
+      expect(job.body).toMatchObject({ status: 'RUNNING' });
+    } finally {
+      okta.onRequest = undefined;
+      okta.hold = undefined;
+      release();
+      await draining;
+    }
+    const jobId = (res.body as { jobId: string }).jobId;
+    const job = await t.http().get(`/api/sync-jobs/${jobId}`).set(bearer(acme.adminKey));
+    expect(job.body).toMatchObject({
+      status: 'SUCCEEDED',
+      stats: { fetched: 1400, created: 1399, updated: 1 },
+    });
+    expect((job.body as JobView).preview!.updated).toEqual([
+      expect.objectContaining({ email: 'user20003@acme.example' }),
+    ]);
+  });
+
+  it('count the memberships of people and groups the run would create, as a real run does', async () => {
+    const users = Array.from({ length: 3 }, (_, i) => oktaUser(30_001 + i));
+    okta.setUsers(users);
+    okta.setGroups([
+      oktaGroup(
+        30,
+        users.map((u) => u.id),
+      ),
+    ]);
+    const id = await createConnection('new groups');
+    const dry = await run(id, { dryRun: true });
+    expect(dry.stats).toMatchObject({ created: 3, groupsCreated: 1, membershipsAdded: 3 });
+    expect((await run(id)).stats).toEqual(dry.stats);
   });
 });

@@ -45,7 +45,8 @@ export class EmployeeWriter {
     // consistency (see docs/design-notes.md).
     await this.db.query(`SET synchronous_commit TO off`);
     await this.db.query(
-      `CREATE TEMP TABLE IF NOT EXISTS sync_seen (email text PRIMARY KEY) ON COMMIT PRESERVE ROWS`,
+      `CREATE TEMP TABLE IF NOT EXISTS sync_seen (email text PRIMARY KEY, external_id text)
+         ON COMMIT PRESERVE ROWS`,
     );
     await this.db.query(`TRUNCATE sync_seen`);
   }
@@ -80,6 +81,25 @@ export class EmployeeWriter {
       column('mfaEnabled'),
     ])) as { created: number; updated: number }[];
     return { ...row, unchanged: users.length - row.created - row.updated };
+  }
+
+  /**
+   * A dry run's page: only remembered as seen (active ones, with their directory ids, which
+   * the group preview resolves members by), in one short statement; the roster is not touched.
+   */
+  async seePage(users: RosterUser[]): Promise<void> {
+    if (!this.started) {
+      await this.start();
+      await this.db.query(
+        `CREATE INDEX IF NOT EXISTS sync_seen_external ON sync_seen (external_id)`,
+      );
+    }
+    const active = users.filter((u) => u.active);
+    await this.db.query(
+      `INSERT INTO sync_seen (email, external_id) SELECT * FROM unnest($1::text[], $2::text[])
+       ON CONFLICT DO NOTHING`,
+      [active.map((u) => u.email), active.map((u) => u.externalId)],
+    );
   }
 
   /** Active employees of this connection that the run did not see active. */

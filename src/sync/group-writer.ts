@@ -43,6 +43,8 @@ export class GroupWriter {
     private readonly db: QueryRunner,
     private readonly companyId: string,
     private readonly connectionId: string,
+    /** A dry run's: the same questions answered by reading (see group-preview.ts). */
+    private readonly sql: GroupStatements = WRITE_STATEMENTS,
   ) {}
 
   private started = false;
@@ -69,7 +71,7 @@ export class GroupWriter {
    */
   async writeGroups(groups: RosterGroup[]): Promise<GroupPageCounts> {
     if (!this.started) await this.start();
-    const rows = (await this.db.query(UPSERT_GROUPS, [
+    const rows = (await this.db.query(this.sql.upsertGroups, [
       this.companyId,
       this.connectionId,
       groups.map((g) => g.externalId),
@@ -99,7 +101,7 @@ export class GroupWriter {
    */
   async applyMembers(groupIds: string[]): Promise<MembershipCounts> {
     if (groupIds.length === 0) return { added: 0, removed: 0 };
-    const [row] = (await this.db.query(REPLACE_MEMBERSHIPS, [
+    const [row] = (await this.db.query(this.sql.replaceMemberships, [
       this.companyId,
       this.connectionId,
       groupIds,
@@ -122,7 +124,10 @@ export class GroupWriter {
       if (!any) return { groups: 0, memberships: 0 };
       await this.start();
     }
-    const [row] = (await this.db.query(DELETE_MISSING, [this.companyId, this.connectionId])) as {
+    const [row] = (await this.db.query(this.sql.deleteMissing, [
+      this.companyId,
+      this.connectionId,
+    ])) as {
       groups: number;
       memberships: number;
     }[];
@@ -218,3 +223,16 @@ events AS (${insertEventsFrom(`(${groupEvents('gone', `'group.deleted'`)}) e`)})
 SELECT (SELECT count(*) FROM gone)::int AS groups,
        (SELECT count(*) FROM group_membership m JOIN gone ON gone.id = m.group_id)::int
          AS memberships`;
+
+/** The statements of a run's group phase; each takes ($1 company, $2 connection, …). */
+export interface GroupStatements {
+  upsertGroups: string;
+  replaceMemberships: string;
+  deleteMissing: string;
+}
+
+const WRITE_STATEMENTS: GroupStatements = {
+  upsertGroups: UPSERT_GROUPS,
+  replaceMemberships: REPLACE_MEMBERSHIPS,
+  deleteMissing: DELETE_MISSING,
+};

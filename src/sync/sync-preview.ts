@@ -4,14 +4,15 @@ import {
   type PreviewPerson,
   type SyncPreview,
 } from '../sync-jobs/sync-job.types.js';
-import type { EmployeeWriter, RosterUser } from './employee-writer.js';
+import type { EmployeeWriter, PageCounts, RosterUser } from './employee-writer.js';
 
 type Kind = 'created' | 'updated' | 'reactivated';
 
 /**
- * Collects a dry run's preview on the run's own connection, before each page is written (in
- * the transaction the dry run rolls back): one read-only statement per page that classifies
- * the page's people as the writer's upsert would, at most PREVIEW_LIMIT per kind.
+ * Collects a dry run's preview on the run's own connection: one short read-only statement
+ * per page that classifies the page's people as the writer's upsert would, and counts them
+ * as the upsert would have; at most PREVIEW_LIMIT people per kind are kept. Nothing is
+ * written, so no transaction stays open across the provider's requests.
  */
 export class PreviewCollector {
   readonly preview: SyncPreview = {
@@ -28,11 +29,11 @@ export class PreviewCollector {
     private readonly connectionId: string,
   ) {}
 
-  async page(users: RosterUser[]): Promise<void> {
+  /** Classifies a page; answers what the writer's upsert of it would have counted. */
+  async page(users: RosterUser[]): Promise<PageCounts> {
     const room = (['created', 'updated', 'reactivated'] as const).map(
       (kind) => PREVIEW_LIMIT - this.preview[kind].length,
     );
-    if (room.every((n) => n <= 0) || !users.length) return;
     const column = <K extends keyof RosterUser>(key: K) => users.map((u) => u[key]);
     const rows = (await this.db.query(PREVIEW_PAGE, [
       this.companyId,
@@ -45,12 +46,19 @@ export class PreviewCollector {
       column('active'),
       column('mfaEnabled'),
       this.connectionId,
-      Math.max(...room),
-    ])) as (PreviewPerson & { kind: Kind })[];
-    for (const { kind, changes, ...person } of rows) {
-      if (this.preview[kind].length >= PREVIEW_LIMIT) continue;
-      this.preview[kind].push(kind === 'updated' ? { ...person, changes } : person);
+      Math.max(0, ...room),
+    ])) as (PreviewPerson & { kind: Kind; total: number | null })[];
+    const counts = { created: 0, updated: 0, unchanged: users.length };
+    for (const { kind, changes, total, ...person } of rows) {
+      if (total !== null) {
+        // A reactivation is an update to the writer's counts.
+        counts[kind === 'created' ? 'created' : 'updated'] += total;
+        counts.unchanged -= total;
+      } else if (this.preview[kind].length < PREVIEW_LIMIT) {
+        this.preview[kind].push(kind === 'updated' ? { ...person, changes } : person);
+      }
     }
+    return counts;
   }
 
   /** Who the end of the run would deactivate (the run's `sync_seen` set is complete). */
@@ -85,7 +93,12 @@ classified AS (
     FROM input i
     LEFT JOIN employee e ON e.company_id = $1 AND lower(e.email) = i.email
 )
-SELECT email, "externalId", kind, changes FROM (
-  SELECT c.*, row_number() OVER (PARTITION BY kind ORDER BY email) AS n FROM classified c
-   WHERE kind <> 'updated' OR changes IS NOT NULL OR moved
-) r WHERE n <= $11`;
+-- An updated row with no change and no move is left alone by the upsert: unchanged.
+, changing AS (
+  SELECT * FROM classified WHERE kind <> 'updated' OR changes IS NOT NULL OR moved
+)
+SELECT email, "externalId", kind, changes, NULL::int AS total FROM (
+  SELECT c.*, row_number() OVER (PARTITION BY kind ORDER BY email) AS n FROM changing c
+) r WHERE n <= $11
+UNION ALL
+SELECT NULL, NULL, kind, NULL, count(*)::int FROM changing GROUP BY kind`;

@@ -6,6 +6,7 @@ import { ProviderRegistry } from '../directory/providers/provider-registry.js';
 import { DirectoryService, type SyncTarget } from '../directory/directory.service.js';
 import { EmployeeWriter, type RosterUser } from './employee-writer.js';
 import { syncGroups } from './group-sync.js';
+import { PREVIEW_STATEMENTS } from './group-preview.js';
 import { GroupWriter } from './group-writer.js';
 import type { SyncStats } from './sync-stats.js';
 import { SyncOutcome } from './sync-outcome.js';
@@ -17,8 +18,9 @@ export interface SyncOptions {
   /** Skip the mass-deprovision guard for this run (an admin confirmed the loss). */
   allowMassDeprovision?: boolean;
   /**
-   * Write nothing: the run's statements run in one transaction that is rolled back (so no
-   * employee, group or event is kept), and the stats carry a preview of who would change.
+   * Write nothing: each batch is compared with the roster in short read-only statements (no
+   * transaction stays open across the provider's requests, so no row is locked and no event
+   * is held back), and the stats carry a preview of who would change.
    */
   dryRun?: boolean;
 }
@@ -94,11 +96,12 @@ export class SyncService {
     const provider = this.providers.get(connection.type);
     const db = this.dataSource.createQueryRunner();
     const writer = new EmployeeWriter(db, companyId, connectionId);
-    const groupWriter = new GroupWriter(db, companyId, connectionId);
     const preview = options.dryRun ? new PreviewCollector(db, companyId, connectionId) : null;
+    const groupWriter = preview
+      ? new GroupWriter(db, companyId, connectionId, PREVIEW_STATEMENTS)
+      : new GroupWriter(db, companyId, connectionId);
     try {
       await db.connect();
-      if (preview) await db.startTransaction();
       const activeBefore = await writer.activeCount();
       const stats: SyncStats = {
         fetched: 0,
@@ -112,8 +115,9 @@ export class SyncService {
       // costs far less than one per 200-user page, and memory stays bounded all the same.
       const batch = new Map<string, RosterUser>();
       const flush = async () => {
-        await preview?.page([...batch.values()]);
-        const counts = await writer.writePage([...batch.values()]);
+        const users = [...batch.values()];
+        const counts = preview ? await preview.page(users) : await writer.writePage(users);
+        if (preview) await writer.seePage(users);
         batch.clear();
         stats.created += counts.created;
         stats.updated += counts.updated;
@@ -137,7 +141,7 @@ export class SyncService {
         await preview.missing(writer);
         const verdict = { ...rule, allow: false };
         preview.preview.blockedBy = await this.guard(writer, activeBefore, stats, verdict);
-        stats.deactivated = await writer.deactivateMissing();
+        stats.deactivated = await writer.missingCount();
       } else {
         const blockedBy = await this.guard(writer, activeBefore, stats, rule);
         if (blockedBy !== null) {
@@ -155,7 +159,6 @@ export class SyncService {
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return preview ? { ...stats, preview: preview.preview } : stats;
     } finally {
-      if (db.isTransactionActive) await db.rollbackTransaction().catch(() => undefined);
       await writer.end().catch(() => undefined);
       await groupWriter.end().catch(() => undefined);
       await db.release();
