@@ -11,7 +11,7 @@ import { EVENT_TYPES, type NewEvent } from '../src/events/event-types.js';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { CONFIG_FIELDS } from '../src/ui/client/connection-forms.js';
 import { EVENT_TYPES as CLIENT_EVENT_TYPES } from '../src/ui/client/event-types.js';
-import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
+import { FakeOkta, oktaGroup, oktaUser } from './fakes/fake-okta.js';
 import {
   browserAvailable,
   launchBrowser,
@@ -48,6 +48,12 @@ beforeAll(async () => {
       oktaUser(1, { profile: { firstName: 'Ada', lastName: 'Lovelace', department: 'Research' } }),
       oktaUser(2, { profile: { firstName: 'Grace', lastName: 'Hopper', department: 'Compilers' } }),
       oktaUser(3, { profile: { firstName: 'Alan', lastName: 'Turing' }, status: 'SUSPENDED' }),
+    ],
+    groups: [
+      oktaGroup(1, [oktaUser(1).id, oktaUser(2).id], {
+        name: 'Engineering',
+        description: 'Builds things',
+      }),
     ],
   });
   await okta.start();
@@ -451,6 +457,8 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByRole('link', { name: 'Grace Hopper' }).click();
     await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    // The connection's name comes with the connections, which may answer after the person.
+    await page.locator('.details a', { hasText: 'Okta (prod)' }).waitFor();
     const details = await page.locator('.details').textContent();
     expect(details).toContain('user2@acme.example');
     expect(details).toContain('Compilers');
@@ -460,6 +468,45 @@ describeInBrowser('the dashboard in a browser', () => {
     });
     await events.locator('tbody tr', { hasText: 'changed: title, department' }).waitFor();
     await screenshot(page, 'person');
+  });
+
+  it('the groups page lists the groups; a group’s page its members; People filters by group', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Groups' }).click();
+    const row = page.locator('tbody tr', { hasText: 'Engineering' });
+    await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['2', 'Builds things', 'Okta (prod)']),
+    );
+    await screenshot(page, 'groups');
+
+    await row.getByRole('link', { name: 'Engineering' }).click();
+    await page.getByRole('heading', { name: 'Engineering' }).waitFor();
+    await rows(page, 2);
+    expect(await page.locator('tbody th').allTextContents()).toEqual([
+      'Ada Lovelace',
+      'Grace Hopper',
+    ]);
+    await screenshot(page, 'group');
+
+    await page.getByRole('link', { name: 'Find in People' }).click();
+    await page.waitForURL(/groupId=/);
+    await rows(page, 2);
+    await page
+      .locator('#groupId option', { hasText: 'Engineering' })
+      .waitFor({ state: 'attached' });
+    expect(await page.getByLabel('Group').inputValue()).not.toBe('');
+    await page.getByLabel('Group').selectOption('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL((url) => !url.hash.includes('groupId'));
+    await rows(page, 3);
+
+    // A person's groups link to the group's page.
+    await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+    const groups = page.locator('section', { has: page.getByRole('heading', { name: 'Groups' }) });
+    await groups.getByRole('link', { name: 'Engineering' }).click();
+    await page.getByRole('heading', { name: 'Engineering' }).waitFor();
+    await page.getByRole('link', { name: 'Alan Turing' }).waitFor({ state: 'detached' });
   });
 
   it('the queue page shows what waits and runs, the oldest due job, and the last hour', async () => {
@@ -557,6 +604,10 @@ describeInBrowser('the dashboard in a browser', () => {
     await screenshot(page, 'people-phone');
     await page.getByRole('link', { name: 'Grace Hopper' }).click();
     await page.getByRole('heading', { name: 'Recent events' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('link', { name: 'Engineering' }).click();
+    await rows(page, 2);
     expect(await overflow()).toBeLessThanOrEqual(phone.width);
     await page.getByRole('link', { name: 'Events' }).click();
     await page.locator('tbody tr').first().waitFor();

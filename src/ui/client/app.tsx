@@ -6,6 +6,8 @@ import { ConnectionFormPage } from './pages/connection-form.js';
 import { ConnectionPage } from './pages/connection.js';
 import { ConnectionsPage } from './pages/connections.js';
 import { EventsPage } from './pages/events.js';
+import { GroupPage } from './pages/group.js';
+import { GroupsPage } from './pages/groups.js';
 import { JobPage } from './pages/job.js';
 import { PeoplePage } from './pages/people.js';
 import { PersonPage } from './pages/person.js';
@@ -29,7 +31,7 @@ interface Route {
   section: string;
 }
 
-/** One line per page. Groups and Webhooks come here when their APIs exist. */
+/** One line per page. */
 const ROUTES: Route[] = [
   { pattern: '/connections', page: ConnectionsPage, section: 'Connections' },
   { pattern: '/connections/new', page: ConnectionFormPage, section: 'Connections' },
@@ -38,6 +40,8 @@ const ROUTES: Route[] = [
   { pattern: '/jobs/:id', page: JobPage, section: 'Connections' },
   { pattern: '/people', page: PeoplePage, section: 'People' },
   { pattern: '/people/:id', page: PersonPage, section: 'People' },
+  { pattern: '/groups', page: GroupsPage, section: 'Groups' },
+  { pattern: '/groups/:id', page: GroupPage, section: 'Groups' },
   { pattern: '/events', page: EventsPage, section: 'Events' },
   { pattern: '/queue', page: QueuePage, section: 'Queue' },
 ];
@@ -45,6 +49,7 @@ const ROUTES: Route[] = [
 const NAV = [
   { label: 'Connections', path: '/connections' },
   { label: 'People', path: '/people' },
+  { label: 'Groups', path: '/groups' },
   { label: 'Events', path: '/events' },
   { label: 'Queue', path: '/queue' },
 ];

@@ -131,3 +131,15 @@ export interface EventPage {
 export interface EmployeeDetail extends Employee {
   groups: { id: string; name: string }[];
 }
+
+/** GET /api/groups (items) and GET /api/groups/:id: a group from any source. */
+export interface Group {
+  id: string;
+  connectionId: string;
+  externalId: string;
+  name: string;
+  description: string | null;
+  memberCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
