@@ -13,6 +13,8 @@ import { PeoplePage } from './pages/people.js';
 import { PersonPage } from './pages/person.js';
 import { QueuePage } from './pages/queue.js';
 import { SignIn } from './pages/sign-in.js';
+import { WebhookPage } from './pages/webhook.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { href, matchPath, useLocation, type Location } from './router.js';
 import type { Me } from './types.js';
 import { asApiError } from './use-api.js';
@@ -43,6 +45,8 @@ const ROUTES: Route[] = [
   { pattern: '/groups', page: GroupsPage, section: 'Groups' },
   { pattern: '/groups/:id', page: GroupPage, section: 'Groups' },
   { pattern: '/events', page: EventsPage, section: 'Events' },
+  { pattern: '/webhooks', page: WebhooksPage, section: 'Webhooks' },
+  { pattern: '/webhooks/:id', page: WebhookPage, section: 'Webhooks' },
   { pattern: '/queue', page: QueuePage, section: 'Queue' },
 ];
 
@@ -51,6 +55,7 @@ const NAV = [
   { label: 'People', path: '/people' },
   { label: 'Groups', path: '/groups' },
   { label: 'Events', path: '/events' },
+  { label: 'Webhooks', path: '/webhooks' },
   { label: 'Queue', path: '/queue' },
 ];
 

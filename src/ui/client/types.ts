@@ -143,3 +143,31 @@ export interface Group {
   createdAt: string;
   updatedAt: string;
 }
+
+/** GET /api/webhooks (items), GET/PATCH /api/webhooks/:id: never a secret. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  enabled: boolean;
+  description: string | null;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/webhooks/:id/deliveries (items): a delivery and its last attempt. */
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  responseStatus: number | null;
+  durationMs: number | null;
+  error: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
