@@ -11,7 +11,8 @@ import { EVENT_TYPES, type NewEvent } from '../src/events/event-types.js';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { CONFIG_FIELDS } from '../src/ui/client/connection-forms.js';
 import { EVENT_TYPES as CLIENT_EVENT_TYPES } from '../src/ui/client/event-types.js';
-import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
+import { FakeOkta, oktaGroup, oktaUser } from './fakes/fake-okta.js';
+import { WebhookReceiver } from './fakes/webhook-receiver.js';
 import {
   browserAvailable,
   launchBrowser,
@@ -37,6 +38,8 @@ const SCREENSHOTS = process.env.UI_SCREENSHOTS ? 'docs/screenshots' : undefined;
 
 let t: TestApp;
 let okta: FakeOkta;
+let receiver: WebhookReceiver;
+let receiverOrigin: string;
 let acme: TestCompany;
 let viewerKey: string;
 let origin: string;
@@ -49,8 +52,16 @@ beforeAll(async () => {
       oktaUser(2, { profile: { firstName: 'Grace', lastName: 'Hopper', department: 'Compilers' } }),
       oktaUser(3, { profile: { firstName: 'Alan', lastName: 'Turing' }, status: 'SUSPENDED' }),
     ],
+    groups: [
+      oktaGroup(1, [oktaUser(1).id, oktaUser(2).id], {
+        name: 'Engineering',
+        description: 'Builds things',
+      }),
+    ],
   });
   await okta.start();
+  receiver = new WebhookReceiver();
+  receiverOrigin = await receiver.start();
   t = await startTestApp({
     DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
     PROVIDER_MAX_RETRIES: '0',
@@ -63,6 +74,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await okta.stop();
+  await receiver.stop();
   await t.close();
 });
 
@@ -451,6 +463,8 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByRole('link', { name: 'Grace Hopper' }).click();
     await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    // The connection's name comes with the connections, which may answer after the person.
+    await page.locator('.details a', { hasText: 'Okta (prod)' }).waitFor();
     const details = await page.locator('.details').textContent();
     expect(details).toContain('user2@acme.example');
     expect(details).toContain('Compilers');
@@ -460,6 +474,45 @@ describeInBrowser('the dashboard in a browser', () => {
     });
     await events.locator('tbody tr', { hasText: 'changed: title, department' }).waitFor();
     await screenshot(page, 'person');
+  });
+
+  it('the groups page lists the groups; a group’s page its members; People filters by group', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Groups' }).click();
+    const row = page.locator('tbody tr', { hasText: 'Engineering' });
+    await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['2', 'Builds things', 'Okta (prod)']),
+    );
+    await screenshot(page, 'groups');
+
+    await row.getByRole('link', { name: 'Engineering' }).click();
+    await page.getByRole('heading', { name: 'Engineering' }).waitFor();
+    await rows(page, 2);
+    expect(await page.locator('tbody th').allTextContents()).toEqual([
+      'Ada Lovelace',
+      'Grace Hopper',
+    ]);
+    await screenshot(page, 'group');
+
+    await page.getByRole('link', { name: 'Find in People' }).click();
+    await page.waitForURL(/groupId=/);
+    await rows(page, 2);
+    await page
+      .locator('#groupId option', { hasText: 'Engineering' })
+      .waitFor({ state: 'attached' });
+    expect(await page.getByLabel('Group').inputValue()).not.toBe('');
+    await page.getByLabel('Group').selectOption('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL((url) => !url.hash.includes('groupId'));
+    await rows(page, 3);
+
+    // A person's groups link to the group's page.
+    await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+    const groups = page.locator('section', { has: page.getByRole('heading', { name: 'Groups' }) });
+    await groups.getByRole('link', { name: 'Engineering' }).click();
+    await page.getByRole('heading', { name: 'Engineering' }).waitFor();
+    await page.getByRole('link', { name: 'Alan Turing' }).waitFor({ state: 'detached' });
   });
 
   it('the queue page shows what waits and runs, the oldest due job, and the last hour', async () => {
@@ -486,6 +539,82 @@ describeInBrowser('the dashboard in a browser', () => {
     await jobStatus(page, 'CANCELLED');
     await page.getByRole('link', { name: 'Queue' }).click();
     await page.getByText('Nothing is waiting or running.').waitFor();
+  });
+
+  it('webhooks: create (secret shown once), test event, resend, disable, rotate, delete', async () => {
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No webhook endpoints').waitFor();
+    const url = `${receiverOrigin}/hooks`;
+    await page.getByLabel('URL').fill(url);
+    await page.getByLabel('Event types').fill('employee.deactivated, webhook.test');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.getByText('Copy it now').waitFor();
+    expect(await page.locator('input.secret-once').inputValue()).toMatch(/^whsec_/);
+    const row = page.locator('tbody tr', { hasText: url });
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'employee.deactivated, webhook.test',
+      'ENABLED',
+      '—',
+    ]);
+    await screenshot(page, 'webhooks');
+
+    await row.getByRole('link', { name: url }).click();
+    await page.getByText('Nothing sent yet').waitFor();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const delivery = page.locator('tbody tr', { hasText: 'webhook.test' });
+    await delivery.locator('.badge', { hasText: 'PENDING' }).waitFor();
+    await runQueue();
+    await page.reload();
+    await delivery.locator('.badge', { hasText: 'DELIVERED' }).waitFor();
+    expect(await delivery.locator('td[data-label="Response"]').textContent()).toBe('200');
+    expect(await delivery.locator('td[data-label="Duration"]').textContent()).toMatch(/^\d+ ms$/);
+    expect(receiver.received.map((r) => JSON.parse(r.body) as { type: string })).toEqual([
+      expect.objectContaining({ type: 'webhook.test' }),
+    ]);
+
+    // Resent (once) to a receiver that now fails: the answer and the error show.
+    receiver.answer = () => ({ status: 500 });
+    await delivery.getByRole('button', { name: 'Resend' }).click();
+    await delivery.locator('.badge', { hasText: 'PENDING' }).waitFor();
+    await runQueue();
+    await page.reload();
+    await delivery.locator('.badge', { hasText: 'FAILED' }).waitFor();
+    expect(await delivery.locator('td[data-label="Response"]').textContent()).toBe('500');
+    expect(await delivery.locator('td[data-label="Error"]').textContent()).not.toBe('—');
+
+    // A test event is sent once: a failing one is failed at once, and can be resent.
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await rows(page, 2);
+    await runQueue();
+    await page.reload();
+    await page.locator('tbody .badge', { hasText: 'FAILED' }).nth(1).waitFor();
+    await screenshot(page, 'webhook');
+
+    // A viewer key sees the endpoint and its deliveries, and no button.
+    const viewer = await signIn(viewerKey);
+    await viewer.goto(page.url());
+    await viewer.locator('tbody tr').nth(1).waitFor();
+    expect(
+      await viewer.getByRole('button', { name: /Send|Resend|Disable|Rotate|Delete/ }).count(),
+    ).toBe(0);
+    await viewer.getByRole('link', { name: 'Webhooks' }).click();
+    await viewer.locator('tbody tr', { hasText: url }).waitFor();
+    expect(await viewer.getByRole('button', { name: 'Create endpoint' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.locator('.details .badge', { hasText: 'DISABLED' }).waitFor();
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.locator('.details .badge', { hasText: 'ENABLED' }).waitFor();
+
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByText('Copy it now').waitFor();
+    expect(await page.locator('input.secret-once').inputValue()).toMatch(/^whsec_/);
+
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: /Delete for good/ }).click();
+    await page.getByText('No webhook endpoints').waitFor();
+    receiver.answer = () => ({ status: 200 });
   });
 
   it('a viewer key sees everything read-only: no buttons', async () => {
@@ -557,6 +686,13 @@ describeInBrowser('the dashboard in a browser', () => {
     await screenshot(page, 'people-phone');
     await page.getByRole('link', { name: 'Grace Hopper' }).click();
     await page.getByRole('heading', { name: 'Recent events' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('link', { name: 'Engineering' }).click();
+    await rows(page, 2);
+    expect(await overflow()).toBeLessThanOrEqual(phone.width);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No webhook endpoints').waitFor();
     expect(await overflow()).toBeLessThanOrEqual(phone.width);
     await page.getByRole('link', { name: 'Events' }).click();
     await page.locator('tbody tr').first().waitFor();

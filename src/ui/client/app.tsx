@@ -6,11 +6,15 @@ import { ConnectionFormPage } from './pages/connection-form.js';
 import { ConnectionPage } from './pages/connection.js';
 import { ConnectionsPage } from './pages/connections.js';
 import { EventsPage } from './pages/events.js';
+import { GroupPage } from './pages/group.js';
+import { GroupsPage } from './pages/groups.js';
 import { JobPage } from './pages/job.js';
 import { PeoplePage } from './pages/people.js';
 import { PersonPage } from './pages/person.js';
 import { QueuePage } from './pages/queue.js';
 import { SignIn } from './pages/sign-in.js';
+import { WebhookPage } from './pages/webhook.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { href, matchPath, useLocation, type Location } from './router.js';
 import type { Me } from './types.js';
 import { asApiError } from './use-api.js';
@@ -29,7 +33,7 @@ interface Route {
   section: string;
 }
 
-/** One line per page. Groups and Webhooks come here when their APIs exist. */
+/** One line per page. */
 const ROUTES: Route[] = [
   { pattern: '/connections', page: ConnectionsPage, section: 'Connections' },
   { pattern: '/connections/new', page: ConnectionFormPage, section: 'Connections' },
@@ -38,14 +42,20 @@ const ROUTES: Route[] = [
   { pattern: '/jobs/:id', page: JobPage, section: 'Connections' },
   { pattern: '/people', page: PeoplePage, section: 'People' },
   { pattern: '/people/:id', page: PersonPage, section: 'People' },
+  { pattern: '/groups', page: GroupsPage, section: 'Groups' },
+  { pattern: '/groups/:id', page: GroupPage, section: 'Groups' },
   { pattern: '/events', page: EventsPage, section: 'Events' },
+  { pattern: '/webhooks', page: WebhooksPage, section: 'Webhooks' },
+  { pattern: '/webhooks/:id', page: WebhookPage, section: 'Webhooks' },
   { pattern: '/queue', page: QueuePage, section: 'Queue' },
 ];
 
 const NAV = [
   { label: 'Connections', path: '/connections' },
   { label: 'People', path: '/people' },
+  { label: 'Groups', path: '/groups' },
   { label: 'Events', path: '/events' },
+  { label: 'Webhooks', path: '/webhooks' },
   { label: 'Queue', path: '/queue' },
 ];
 

@@ -1,6 +1,5 @@
 import { Time } from './components.js';
 import { personName } from './format.js';
-import { rememberPeople } from './people-seen.js';
 import { href } from './router.js';
 import type { Connection, Employee } from './types.js';
 
@@ -14,7 +13,6 @@ export function PeopleTable({
   caption: string;
   connectionName: (id: string | null) => string;
 }) {
-  rememberPeople(people);
   return (
     <table class="cards">
       <caption class="visually-hidden">{caption}</caption>

@@ -131,3 +131,43 @@ export interface EventPage {
 export interface EmployeeDetail extends Employee {
   groups: { id: string; name: string }[];
 }
+
+/** GET /api/groups (items) and GET /api/groups/:id: a group from any source. */
+export interface Group {
+  id: string;
+  connectionId: string;
+  externalId: string;
+  name: string;
+  description: string | null;
+  memberCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/webhooks (items), GET/PATCH /api/webhooks/:id: never a secret. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  enabled: boolean;
+  description: string | null;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/webhooks/:id/deliveries (items): a delivery and its last attempt. */
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  responseStatus: number | null;
+  durationMs: number | null;
+  error: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

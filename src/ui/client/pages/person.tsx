@@ -6,8 +6,7 @@ import { EventTable } from '../event-table.js';
 import { EMPLOYEE_EVENT_TYPES } from '../events.js';
 import { personName } from '../format.js';
 import { href } from '../router.js';
-import { seenPerson } from '../people-seen.js';
-import type { Connection, DirectoryEvent, Employee, EmployeeDetail, EventPage } from '../types.js';
+import type { Connection, DirectoryEvent, EmployeeDetail, EventPage } from '../types.js';
 import { asApiError, useApi } from '../use-api.js';
 
 /** How much of the event log the page reads for one person's events, at most. */
@@ -26,12 +25,10 @@ const PERSON_EVENT_TYPES = [
 export function PersonPage({ params }: PageProps) {
   const person = useApi<EmployeeDetail>(`/api/employees/${params.id}`);
   const connections = useApi<{ items: Connection[] }>('/api/directory');
-  // Without GET /api/employees/:id (before the groups API), the person as the list showed it.
-  const listed = person.error?.status === 404 ? seenPerson(params.id) : undefined;
-  const p: Employee | undefined = person.data ?? listed;
+  const p = person.data;
   if (person.error && !p) return <ErrorMessage error={person.error} />;
   if (!p) return <Loading what="the person" />;
-  const groups = person.data?.groups;
+  const { groups } = p;
 
   const connection = connections.data?.items.find((c) => c.id === p.connectionId);
   return (
@@ -73,11 +70,8 @@ export function PersonPage({ params }: PageProps) {
       </dl>
       <section aria-labelledby="groups-title">
         <h2 id="groups-title">Groups</h2>
-        {!groups ? (
-          <Empty>This version of the service does not list a person’s groups.</Empty>
-        ) : null}
-        {groups?.length === 0 ? <Empty>Not a member of any group.</Empty> : null}
-        {groups?.length ? (
+        {groups.length === 0 ? <Empty>Not a member of any group.</Empty> : null}
+        {groups.length ? (
           <ul class="groups">
             {groups.map((group) => (
               <li key={group.id}>
