@@ -44,6 +44,65 @@ export interface ConnectionTestResult {
 }
 
 /**
+ * Where a change feed stands: opaque to the engine, which stores it per connection (JSON, not
+ * secret, never shown) and hands it back on the next incremental cycle. For example Graph's
+ * deltaLinks, or the time an Okta or LDAP cycle may resume from.
+ */
+export type FeedCursor = Record<string, string>;
+
+/** Users that changed since a cursor, a page at a time. */
+export interface UserChanges {
+  /** Created or changed users, whole, as `pages` describes them (inactive ones included). */
+  changed: DirectoryUser[];
+  /** externalIds of users the directory reports removed (deleted or moved out of scope). */
+  removed: string[];
+}
+
+/** Groups that changed since a cursor, a page at a time. */
+export interface GroupChanges {
+  /**
+   * Groups created, renamed or whose membership changed: the engine re-reads each one's whole
+   * member list with the connection's GroupReader.
+   */
+  changed: DirectoryGroup[];
+  /** externalIds of groups the directory reports deleted. */
+  removed: string[];
+}
+
+/** One incremental cycle's reading: consume `users`, then `groups`, then ask for `next`. */
+export interface ChangeSet {
+  users(): AsyncIterable<UserChanges>;
+  /** undefined when the connection does not sync groups. */
+  groups(): AsyncIterable<GroupChanges> | undefined;
+  /** Where the next cycle starts; only once both iterables were read to their end. */
+  next(): FeedCursor;
+}
+
+/**
+ * A provider's change feed. A full cycle takes `start` before it reads anything (a change
+ * made during the full cycle is read again by the next incremental one: writes are
+ * idempotent); an incremental cycle reads `changes` since the stored cursor.
+ */
+export interface ChangeFeed {
+  /**
+   * Why this connection's config cannot use the feed (e.g. a filter the feed cannot apply);
+   * undefined when it can.
+   */
+  unsupported(config: ProviderConfig): string | undefined;
+  start(config: ProviderConfig, signal: AbortSignal): Promise<FeedCursor>;
+  /** Throws CursorExpiredError when the provider refuses the cursor: a full cycle follows. */
+  changes(config: ProviderConfig, cursor: FeedCursor, signal: AbortSignal): ChangeSet;
+}
+
+/** The provider no longer accepts the cursor (e.g. Graph's 410 on an old deltaLink). */
+export class CursorExpiredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CursorExpiredError';
+  }
+}
+
+/**
  * A directory of one connection type. `pages` streams the whole directory one page at a
  * time: the engine writes a page before it asks for the next, so memory stays bounded by
  * the page size whatever the directory's size.
@@ -57,6 +116,8 @@ export interface DirectoryProvider {
    * config has `syncGroups: false`.
    */
   openGroups(config: ProviderConfig, signal: AbortSignal): GroupReader | undefined;
+  /** The directory's change feed, when it has one (Entra ID, Okta, LDAP); else full cycles. */
+  readonly feed?: ChangeFeed;
 }
 
 /**
