@@ -340,6 +340,13 @@ describeInBrowser('the dashboard in a browser', () => {
 
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection works').waitFor();
+    // A directory that refuses the token: the answer replaces the last one, in words.
+    okta.faults = [{ status: 401 }];
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'Connection failed' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(/token|credentials/i);
+    expect(await page.getByText('Connection works').count()).toBe(0);
 
     // A bad value comes back from the API next to its field.
     await page.getByRole('link', { name: 'Edit' }).click();
@@ -815,6 +822,31 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
+    await page.getByRole('link', { name: 'Okta (prod)' }).waitFor();
+
+    // The skip link comes first, then the navigation in order.
+    const focused = () => page.evaluate<string>('document.activeElement?.textContent ?? ""');
+    const focusedId = () => page.evaluate<string>('document.activeElement?.id ?? ""');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('People');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/people/);
+    await page.getByRole('cell', { name: 'user1@acme.example' }).waitFor();
+    // Back to the skip link: it moves focus to the content, whose first control is Search.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await focusedId()).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('q');
+    await page.keyboard.type('grace');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/q=grace/);
+    await rows(page, 1);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
