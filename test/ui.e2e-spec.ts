@@ -262,6 +262,7 @@ describeInBrowser('the dashboard in a browser', () => {
     await jobStatus(page, 'SUCCEEDED');
     expect(page.url()).toBe(url); // the same page, updated in place
     expect(await page.locator('.stats').textContent()).toContain('fetched3');
+    expect(await page.locator('.details').textContent()).toMatch(/Cycle\s*full \(/);
     await screenshot(page, 'job');
 
     await page.getByRole('link', { name: 'Okta production' }).click();
@@ -334,9 +335,11 @@ describeInBrowser('the dashboard in a browser', () => {
     expect(await token.inputValue()).toBe('');
     await page.getByLabel('Name').fill('Okta (prod)');
     await page.getByLabel('Sync every (minutes)').fill('30');
+    await page.getByLabel('Full sync every (hours, 1–8760)').fill('48');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Okta (prod)' }).waitFor();
     expect(await page.locator('.details').textContent()).toContain('every 30 minutes');
+    expect(await page.locator('.details').textContent()).toContain('at least every 48 hours');
 
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection works').waitFor();

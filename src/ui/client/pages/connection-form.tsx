@@ -31,6 +31,7 @@ interface Settings {
   syncIntervalMinutes: string;
   maxAttempts: string;
   deprovisionThresholdPercent: string;
+  fullSyncIntervalHours: string;
 }
 
 function initialValues(connection: Connection | undefined): Record<string, string> {
@@ -52,6 +53,7 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     syncIntervalMinutes: connection?.syncIntervalMinutes?.toString() ?? '',
     maxAttempts: connection?.maxAttempts.toString() ?? '',
     deprovisionThresholdPercent: connection?.deprovisionThresholdPercent.toString() ?? '',
+    fullSyncIntervalHours: connection?.fullSyncIntervalHours.toString() ?? '',
   });
   const [values, setValues] = useState(() => initialValues(connection));
   const [error, setError] = useState<ApiError>();
@@ -65,6 +67,7 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     'syncIntervalMinutes',
     'maxAttempts',
     'deprovisionThresholdPercent',
+    'fullSyncIntervalHours',
     ...fields.map((field) => `config.${field.key}`),
   ];
   const fieldError = (name: string) => fieldMessage(error, name);
@@ -90,6 +93,9 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     if (settings.maxAttempts) body.maxAttempts = Number(settings.maxAttempts);
     if (settings.deprovisionThresholdPercent) {
       body.deprovisionThresholdPercent = Number(settings.deprovisionThresholdPercent);
+    }
+    if (settings.fullSyncIntervalHours) {
+      body.fullSyncIntervalHours = Number(settings.fullSyncIntervalHours);
     }
     const saved = connection
       ? api<Connection>(`/api/directory/${connection.id}`, { method: 'PATCH', body })
@@ -174,6 +180,15 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
           max={100}
           placeholder="20"
           {...number('deprovisionThresholdPercent')}
+        />
+        <NumberField
+          id="fullSyncIntervalHours"
+          label="Full sync every (hours, 1–8760)"
+          help="Entra ID, Okta and LDAP read only what changed between full syncs."
+          min={1}
+          max={8760}
+          placeholder="24"
+          {...number('fullSyncIntervalHours')}
         />
         {fields.length ? (
           <fieldset>

@@ -67,6 +67,8 @@ export function ConnectionPage({ me, params }: PageProps) {
         <dd>{c.maxAttempts}</dd>
         <dt>Deprovision guard</dt>
         <dd>at most {c.deprovisionThresholdPercent} % deactivated per sync</dd>
+        <dt>Full sync</dt>
+        <dd>at least every {c.fullSyncIntervalHours} hours</dd>
         <dt>Last error</dt>
         <dd class={c.lastError ? 'error-text' : 'muted'}>{c.lastError ?? '—'}</dd>
         {c.scimBaseUrl ? (
