@@ -102,12 +102,8 @@ export class LdapChangeFeed implements ChangeFeed {
     if (since === undefined) {
       throw new CursorExpiredError(`the LDAP cursor ${JSON.stringify(cursor)} has no time`);
     }
-    return new LdapChangeSet(
-      config,
-      since,
-      ldapSession(config, () => this.connect(config), signal),
-      signal,
-    );
+    const session = ldapSession(config, () => this.connect(config), signal);
+    return new LdapChangeSet(config, syncsGroups(raw), since, session, signal);
   }
 }
 
@@ -127,6 +123,7 @@ class LdapChangeSet implements ChangeSet {
 
   constructor(
     private readonly config: LdapConfig,
+    private readonly withGroups: boolean,
     private readonly since: number,
     private readonly session: IdleSession<Client>,
     private readonly signal: AbortSignal,
@@ -144,8 +141,7 @@ class LdapChangeSet implements ChangeSet {
   }
 
   groups(): AsyncIterable<GroupChanges> | undefined {
-    if (!syncsGroups(this.config as unknown as ProviderConfig)) return undefined;
-    return this.changedGroups();
+    return this.withGroups ? this.changedGroups() : undefined;
   }
 
   next(): FeedCursor {
