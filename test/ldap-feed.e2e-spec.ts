@@ -18,10 +18,10 @@ import {
   LDAP_ADMIN,
   LDAP_BASE,
   LDAP_PASSWORD,
+  numberedDn as dn,
+  numberedPerson as person,
   openLdapUnavailable,
-  personDn,
   startOpenLdap,
-  type LdapPerson,
   type OpenLdap,
 } from './support/openldap.js';
 
@@ -29,18 +29,10 @@ const unavailable = openLdapUnavailable();
 if (unavailable) console.warn(`LDAP change feed tests skipped: ${unavailable}`);
 const describeLdap = unavailable ? describe.skip : describe;
 
-const person = (n: number, extra: Partial<LdapPerson> = {}): LdapPerson => ({
-  uid: `user${n}`,
-  mail: `user${n}@acme.test`,
-  givenName: `First${n}`,
-  sn: `Last${n}`,
-  ...extra,
-});
 const people = [
   ...Array.from({ length: 9 }, (_, n) => person(n)),
   person(9, { mail: undefined }), // outside the default user filter
 ];
-const dn = (n: number) => personDn({ uid: `user${n}` });
 const provider = new LdapProvider({ allowPrivateNetworks: true, timeoutMs: 5000 });
 const feed = provider.feed;
 /** Aborted once the spec is done: the readers' idle connections close with it. */

@@ -228,6 +228,22 @@ function replacing(attributes: Record<string, string | string[]>): Change[] {
   );
 }
 
+/** Person n of a test directory: `user<n>`, mailed at `user<n>@acme.test`. */
+export function numberedPerson(n: number, extra: Partial<LdapPerson> = {}): LdapPerson {
+  return {
+    uid: `user${n}`,
+    mail: `user${n}@acme.test`,
+    givenName: `First${n}`,
+    sn: `Last${n}`,
+    ...extra,
+  };
+}
+
+/** The DN of numberedPerson(n). */
+export function numberedDn(n: number): string {
+  return personDn({ uid: `user${n}` });
+}
+
 export function personDn(person: Pick<LdapPerson, 'uid'>): string {
   return `uid=${person.uid},ou=people,${LDAP_BASE}`;
 }
