@@ -108,6 +108,18 @@ export class FakeEntra {
     return this.clientSecrets[0];
   }
 
+  /** An entra-id connection's config for this tenant, with `extra` fields on top. */
+  connectionConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      tenantId: this.tenantId,
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      authorityHost: this.url,
+      graphBaseUrl: this.url,
+      ...extra,
+    };
+  }
+
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
