@@ -49,6 +49,7 @@ const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,
 const GROUP_SELECT = 'id,displayName,description';
 const GROUP_DELTA_SELECT = `${GROUP_SELECT},members`;
 const DELTA = /^\/v1\.0\/(users|groups)\/delta$/;
+const MEMBER_OF = /^\/v1\.0\/groups\/([^/]+)\/transitiveMemberOf\/microsoft\.graph\.group$/;
 const MEMBERS = /^\/v1\.0\/groups\/([^/]+)\/(members|transitiveMembers)\/microsoft\.graph\.user$/;
 
 /**
@@ -59,7 +60,8 @@ const MEMBERS = /^\/v1\.0\/groups\/([^/]+)\/(members|transitiveMembers)\/microso
  * expire, Graph's `{error: {code, message, innerError}}` errors, 429/503 with Retry-After.
  * Groups likewise: `GET /v1.0/groups` with `$select`/`$top` and a `$filter` subset
  * (`startswith(displayName,'…')`, `displayName eq '…'`), and a group's user members, direct
- * (`/members/microsoft.graph.user`) or flattened (`/transitiveMembers/microsoft.graph.user`).
+ * (`/members/microsoft.graph.user`) or flattened (`/transitiveMembers/microsoft.graph.user`),
+ * and the groups a group is nested in (`/transitiveMemberOf/microsoft.graph.group`).
  * Delta queries: `/users/delta` and `/groups/delta` with `$deltatoken=latest` (a deltaLink, no
  * data), then deltaLinks and `$skiptoken` nextLinks that stand for a position in a change log
  * the test appends to through changeUser, removeUser, changeGroup and removeGroup; links
@@ -322,11 +324,20 @@ export class FakeEntra {
       }
       return { select: GROUP_SELECT, items: this.groups.map((g) => g.group).filter(matches) };
     }
+    const direct = (id: string) => this.groups.find((g) => g.group.id === id)?.memberIds;
+    const memberOf = MEMBER_OF.exec(url.pathname);
+    if (memberOf) {
+      const id = decodeURIComponent(memberOf[1]);
+      if (!direct(id)) return undefined;
+      const ancestors = this.groups.filter((g) =>
+        transitiveMemberIds(g.group.id, direct).includes(id),
+      );
+      return { select: GROUP_SELECT, items: ancestors.map((g) => g.group) };
+    }
     const members = MEMBERS.exec(url.pathname);
     if (!members) return undefined;
     const group = this.groups.find((g) => g.group.id === decodeURIComponent(members[1]));
     if (!group) return undefined;
-    const direct = (id: string) => this.groups.find((g) => g.group.id === id)?.memberIds;
     const ids =
       members[2] === 'members' ? group.memberIds : transitiveMemberIds(group.group.id, direct);
     const users = ids.flatMap((id) => this.users.filter((user) => user.id === id));

@@ -14,6 +14,7 @@ import {
   graphBase,
   GROUP_SELECT,
   GROUPS,
+  PAGE_SIZE,
   toDirectoryUser,
   USER_SELECT,
   USERS,
@@ -58,12 +59,6 @@ export class EntraDeltaFeed implements ChangeFeed {
     if (config.groupFilter) {
       return 'groupFilter is set: Graph group delta queries cannot apply a $filter on names';
     }
-    if (config.flattenNestedGroups) {
-      return (
-        'flattenNestedGroups is set: Graph group delta queries report changes of a ' +
-        "group's direct members only, not of the groups nested in it"
-      );
-    }
     return undefined;
   }
 
@@ -84,8 +79,16 @@ export class EntraDeltaFeed implements ChangeFeed {
     const done = (name: string) => (deltaLink: string) => void (next[name] = deltaLink);
     return {
       users: () => userChanges(since('users', USERS), done('users')),
-      groups: () =>
-        syncsGroups(raw) ? groupChanges(since('groups', GROUPS), done('groups')) : undefined,
+      groups: () => {
+        if (!syncsGroups(raw)) return undefined;
+        const flatten = (raw as unknown as EntraIdConfig).flattenNestedGroups === true;
+        const ancestors = (id: string) => this.ancestors(raw, id, signal);
+        return groupChanges(
+          since('groups', GROUPS),
+          done('groups'),
+          flatten ? ancestors : undefined,
+        );
+      },
       next: () => {
         const names = syncsGroups(raw) ? ['users', 'groups'] : ['users'];
         if (names.some((name) => !next[name])) {
@@ -106,6 +109,29 @@ export class EntraDeltaFeed implements ChangeFeed {
   ): AsyncGenerator<unknown[], string> {
     const link = storedLink(cursor, name, new URL(graphBase(raw)).origin);
     return yield* this.delta(raw, link, what, signal, expiredDeltaLink);
+  }
+
+  /**
+   * The groups a group is nested in, at any depth: their flattened members change with its
+   * own, though Graph's feed reports only the group whose direct members changed. A group
+   * deleted since has none to tell (its parents' `members@delta` report it removed).
+   */
+  private async *ancestors(
+    raw: ProviderConfig,
+    id: string,
+    signal: AbortSignal,
+  ): AsyncIterable<DirectoryGroup[]> {
+    const path = `/v1.0/groups/${encodeURIComponent(id)}/transitiveMemberOf/microsoft.graph.group`;
+    const url = `${graphBase(raw)}${path}?$select=${GROUP_SELECT}&$top=${PAGE_SIZE}`;
+    try {
+      for await (const page of this.list(raw, url, GROUPS, signal)) {
+        yield (page.value as GraphGroup[]).map((g) =>
+          directoryGroup(g.id, g.displayName, g.description),
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.status !== 404) throw error;
+    }
   }
 
   /** A delta query followed to its end: each page's entries, then its new deltaLink. */
@@ -156,7 +182,8 @@ async function* userChanges(
 }
 
 /**
- * Groups changed and removed, in one page at the end: Graph repeats a group whose member
+ * Groups changed and removed, in one page at the end (with `ancestors`, flattened nesting:
+ * the groups the changed ones are nested in, too): Graph repeats a group whose member
  * changes span several pages (the repeats may carry only `members@delta`), so a group is
  * known changed or removed only once every page was read. An incremental cycle's changed
  * groups are few; each is kept once, by id, with the last properties Graph sent for it.
@@ -164,6 +191,7 @@ async function* userChanges(
 async function* groupChanges(
   entries: AsyncGenerator<unknown[], string>,
   done: (deltaLink: string) => void,
+  ancestors?: (id: string) => AsyncIterable<DirectoryGroup[]>,
 ): AsyncIterable<GroupChanges> {
   const changed = new Map<string, DirectoryGroup>();
   const removed = new Set<string>();
@@ -183,6 +211,16 @@ async function* groupChanges(
       const known = changed.get(id);
       const described = !known || 'displayName' in entry;
       if (described) changed.set(id, directoryGroup(id, entry.displayName, entry.description));
+    }
+  }
+  if (ancestors) {
+    for (const id of [...changed.keys()]) {
+      for await (const page of ancestors(id)) {
+        for (const group of page) {
+          const known = changed.has(group.externalId) || removed.has(group.externalId);
+          if (!known) changed.set(group.externalId, group);
+        }
+      }
     }
   }
   if (changed.size || removed.size) yield { changed: [...changed.values()], removed: [...removed] };

@@ -12,6 +12,8 @@ export const USER_SELECT =
   'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
 export const GROUP_SELECT = 'id,displayName,description';
 export const GRAPH_PROVIDER = 'Microsoft Graph';
+/** Graph's largest page for /users, /groups and a group's members. */
+export const PAGE_SIZE = 999;
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
 
 /** The connection's Graph base URL (`graphBaseUrl`, for national clouds and tests). */

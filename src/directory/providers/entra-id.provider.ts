@@ -17,6 +17,7 @@ import {
   GRAPH_PROVIDER,
   GROUP_SELECT,
   GROUPS,
+  PAGE_SIZE,
   toDirectoryUser,
   trimSlash,
   USER_SELECT,
@@ -37,8 +38,6 @@ const NATIONAL_GRAPH_HOSTS = new Set([
   'dod-graph.microsoft.us',
   'microsoftgraph.chinacloudapi.cn',
 ]);
-/** Graph's largest page for /users, /groups and a group's members. */
-const PAGE_SIZE = 999;
 /** A token is renewed this long before it expires (or at half its life, if that is shorter). */
 const TOKEN_RENEW_MARGIN_MS = 60_000;
 const TOKEN_PROVIDER = 'Entra ID';
