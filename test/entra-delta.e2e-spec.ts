@@ -267,7 +267,7 @@ describe('Entra ID change feed: refusals', () => {
   it('refuses a nextLink or deltaLink Graph points to another host', async () => {
     const cursor = await feed.start(config({ syncGroups: false }), signal);
     entra.putUser(graphUser(200));
-    entra.nextLinkBase = 'http://127.0.0.2:9';
+    entra.deltaLinkBase = 'http://127.0.0.2:9';
     await expect(
       readAll(feed.changes(config({ syncGroups: false }), cursor, signal)),
     ).rejects.toMatchObject({
@@ -281,7 +281,7 @@ describe('Entra ID change feed: refusals', () => {
     ]);
 
     // A nextLink elsewhere: refused before it is followed.
-    entra.nextLinkBase = undefined;
+    entra.deltaLinkBase = undefined;
     const next = await feed.start(config({ syncGroups: false }), signal);
     entra.putUser(graphUser(201));
     entra.putUser(graphUser(202));

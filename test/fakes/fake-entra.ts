@@ -87,6 +87,8 @@ export class FakeEntra {
   listFaults = new Map<string, GraphFault>();
   /** Where `@odata.nextLink` points (default: this server), to test a link to another host. */
   nextLinkBase?: string;
+  /** Where `@odata.deltaLink` points (default: this server). */
+  deltaLinkBase?: string;
   /** Entries per delta page (Graph chooses its own; a test makes it small to page). */
   deltaPageSize = 100;
   /** What an expired deltaLink gets: 410 Gone, or the 400 `syncStateNotFound` of a 7-day-old one. */
@@ -150,6 +152,7 @@ export class FakeEntra {
     this.listFaults.clear();
     this.expiresIn = 3599;
     this.nextLinkBase = undefined;
+    this.deltaLinkBase = undefined;
     this.deltaPageSize = 100;
     this.expiredStatus = 410;
   }
@@ -481,7 +484,8 @@ export class FakeEntra {
     const token = randomBytes(18).toString('base64url');
     const more = next.position < this.changeLog[list].length;
     this.deltaTokens.set(token, more ? next : { ...next, page: 0 });
-    const link = `${this.nextLinkBase ?? this.url}/v1.0/${list}/delta?$${more ? 'skiptoken' : 'deltatoken'}=${token}`;
+    const base = (more ? this.nextLinkBase : this.deltaLinkBase) ?? this.url;
+    const link = `${base}/v1.0/${list}/delta?$${more ? 'skiptoken' : 'deltatoken'}=${token}`;
     return {
       '@odata.context': `${this.url}/v1.0/$metadata#${list}`,
       value,
