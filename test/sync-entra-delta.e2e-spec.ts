@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { FakeEntra, graphUser } from './fakes/fake-entra.js';
+import { activeEmails as activeEmailsOf, runSync } from './support/sync-runs.js';
 import {
   bearer,
   createCompany,
@@ -19,12 +20,6 @@ let entra: FakeEntra;
 let acme: TestCompany;
 let worker: QueueWorker;
 
-interface JobView {
-  status: string;
-  lastError: string | null;
-  stats: Record<string, unknown> | null;
-}
-
 beforeAll(async () => {
   t = await startTestApp({
     DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -42,26 +37,9 @@ afterAll(async () => {
 });
 beforeEach(() => entra.reset());
 
-async function run(id: string): Promise<JobView> {
-  const res = await t
-    .http()
-    .post(`/api/directory/${id}/sync`)
-    .set(bearer(acme.adminKey))
-    .send({})
-    .expect(202);
-  await worker.drain();
-  const jobId = (res.body as { jobId: string }).jobId;
-  const job = await t.http().get(`/api/sync-jobs/${jobId}`).set(bearer(acme.adminKey)).expect(200);
-  return job.body as JobView;
-}
+const run = (id: string) => runSync(t, worker, acme, id);
 
-async function activeEmails(id: string): Promise<string[]> {
-  const rows = await t.db.query<{ email: string }>(
-    `SELECT email FROM employee WHERE source_connection_id = $1 AND active ORDER BY email`,
-    [id],
-  );
-  return rows.map((r) => r.email);
-}
+const activeEmails = (id: string) => activeEmailsOf(t, id);
 
 const email = (n: number) => `user${n}@contoso.example`;
 const graphPaths = () => entra.graphRequests.map((r) => new URL(r.url, entra.url).pathname);
