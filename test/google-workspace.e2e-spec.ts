@@ -7,7 +7,7 @@ import {
   serviceAccountKeys,
   type GoogleUserJson,
 } from './fakes/fake-google.js';
-import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
+import { ANY_TIMINGS, NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -93,6 +93,7 @@ describe('a Google Workspace sync', () => {
       deactivated: 0,
       skipped: 0,
       ...NO_GROUP_CHANGES,
+      ...ANY_TIMINGS,
     });
     // One token, verified by the fake against the public key, used for every page.
     expect(google.tokenRequests).toHaveLength(1);
@@ -156,6 +157,7 @@ describe('a Google Workspace sync', () => {
       deactivated: 12, // 2, 3 and the 10 removed
       skipped: 0,
       ...NO_GROUP_CHANGES,
+      ...ANY_TIMINGS,
     });
     expect(await employee('user1@acme.example')).toMatchObject({
       department: 'Sales',

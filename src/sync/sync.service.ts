@@ -10,6 +10,7 @@ import { PREVIEW_STATEMENTS } from './group-preview.js';
 import { GroupWriter } from './group-writer.js';
 import type { SyncStats } from './sync-stats.js';
 import { SyncOutcome } from './sync-outcome.js';
+import { StageClock } from './stage-clock.js';
 import { PreviewCollector } from './sync-preview.js';
 
 export type { SyncStats } from './sync-stats.js';
@@ -102,6 +103,7 @@ export class SyncService {
       : new GroupWriter(db, companyId, connectionId);
     try {
       await db.connect();
+      const clock = new StageClock();
       const activeBefore = await writer.activeCount();
       const stats: SyncStats = {
         fetched: 0,
@@ -112,25 +114,45 @@ export class SyncService {
         skipped: 0,
       };
       // Pages are gathered into batches of about WRITE_BATCH users: one statement per batch
-      // costs far less than one per 200-user page, and memory stays bounded all the same.
+      // costs far less than one per 200-user page. One batch is written while the next one is
+      // fetched and gathered, so memory holds at most two batches (and a prefetched page).
       const batch = new Map<string, RosterUser>();
-      const flush = async () => {
-        const users = [...batch.values()];
+      const write = async (users: RosterUser[]) => {
         const counts = preview ? await preview.page(users) : await writer.writePage(users);
         if (preview) await writer.seePage(users);
-        batch.clear();
         stats.created += counts.created;
         stats.updated += counts.updated;
         stats.unchanged += counts.unchanged;
       };
-      for await (const page of prefetchOne(provider.pages(connection.config, signal))) {
-        signal.throwIfAborted();
-        stats.fetched += page.length;
-        stats.skipped += addToBatch(batch, page);
-        if (batch.size >= WRITE_BATCH) await flush();
+      let writing: Promise<void> | undefined;
+      const written = async () => {
+        if (writing) await clock.time('waitingOnWrite', writing);
+        writing = undefined;
+      };
+      const flush = async () => {
+        await written();
+        writing = clock.time('write', write([...batch.values()]));
+        // A failed write is thrown where it is awaited (the next flush, or below).
+        writing.catch(() => undefined);
+        batch.clear();
+      };
+      try {
+        const pages = prefetchOne(provider.pages(connection.config, signal));
+        for await (const page of clock.timeEach('fetch', pages)) {
+          signal.throwIfAborted();
+          stats.fetched += page.length;
+          stats.skipped += clock.timeSync('map', () => addToBatch(batch, page));
+          if (batch.size >= WRITE_BATCH) await flush();
+        }
+        if (batch.size) await flush();
+        await written();
+      } catch (error) {
+        // The run's error, not the write's: but never leave the write running unwatched.
+        await writing?.catch(() => undefined);
+        throw error;
       }
-      if (batch.size) await flush();
       signal.throwIfAborted();
+      clock.lap();
       const rule = {
         thresholdPercent: connection.deprovisionThresholdPercent,
         connectionId,
@@ -153,9 +175,13 @@ export class SyncService {
         // Nobody was active before: whoever is active now was seen by this run.
         stats.deactivated = activeBefore === 0 ? 0 : await writer.deactivateMissing();
       }
+      clock.lap('deprovision');
       // Groups come after the people they hold, in the same run.
       const groups = provider.openGroups(connection.config, signal);
-      if (groups) Object.assign(stats, await syncGroups(groups, groupWriter, signal));
+      if (groups) {
+        Object.assign(stats, await clock.time('groups', syncGroups(groups, groupWriter, signal)));
+      }
+      stats.timings = clock.timings();
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return preview ? { ...stats, preview: preview.preview } : stats;
     } finally {
