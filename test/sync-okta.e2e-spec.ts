@@ -69,6 +69,8 @@ describe('a sync streams the directory into the roster', () => {
       deactivated: 0,
       skipped: 0,
       ...NO_GROUP_CHANGES,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...ANY_TIMINGS,
     });
     expect(userRequests().map((r) => r.url)).toEqual([

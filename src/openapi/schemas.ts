@@ -112,6 +112,7 @@ export class ConnectionSchema {
   @ApiProperty({ ...INTEGER, nullable: true, minimum: 5 }) syncIntervalMinutes!: number | null;
   @ApiProperty({ ...INTEGER, minimum: 1, maximum: 10 }) maxAttempts!: number;
   @ApiProperty({ ...INTEGER, minimum: 0, maximum: 100 }) deprovisionThresholdPercent!: number;
+  @ApiProperty({ ...INTEGER, minimum: 1, maximum: 8760 }) fullSyncIntervalHours!: number;
   @ApiProperty({ ...DATE, nullable: true }) lastSyncAt!: string | null;
   @ApiProperty({ ...INTEGER, nullable: true }) lastSyncCount!: number | null;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
@@ -196,6 +197,12 @@ export const SYNC_STATS_SCHEMA = {
     ...Object.fromEntries(
       [...SYNC_STATS, ...GROUP_STATS].map((name) => [name, { type: 'integer' as const }]),
     ),
+    mode: {
+      type: 'string' as const,
+      enum: ['full', 'incremental'],
+      description: 'full: the whole directory was read; incremental: its change feed',
+    },
+    modeReason: { type: 'string' as const, description: 'Why the run took that mode' },
     timings: SYNC_TIMINGS_SCHEMA,
   },
   required: [...SYNC_STATS] as string[],

@@ -41,6 +41,8 @@ export interface GroupStats {
   membershipsRemoved: number;
 }
 
+export type SyncMode = 'full' | 'incremental';
+
 /**
  * The stages of a run (milliseconds in `SyncTimings`). The fetch overlaps the writes, so the
  * stages add up to more than the run: `fetch` and `waitingOnWrite` are the times the run
@@ -72,6 +74,13 @@ export interface SyncStats extends Partial<GroupStats> {
   skipped: number;
   /** Where the run's time went (absent on results written before they were measured). */
   timings?: SyncTimings;
+  /**
+   * full: the whole directory was read (and whoever it no longer has was deactivated);
+   * incremental: only its change feed. Absent on runs from before incremental cycles.
+   */
+  mode?: SyncMode;
+  /** Why the run took that mode, in words (e.g. "the last full cycle was 25 h ago"). */
+  modeReason?: string;
   /**
    * Only on a dry run's result, or a guard-stopped run's (the job view shows it apart from
    * the stats).
