@@ -81,6 +81,8 @@ describe('a sync streams the identity store into the roster', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
       ...ANY_TIMINGS,
     });

@@ -82,6 +82,8 @@ describe('an Entra ID sync streams Microsoft Graph users into the roster', () =>
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
       ...ANY_TIMINGS,
     });

@@ -92,6 +92,8 @@ describe('a Google Workspace sync', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
       ...ANY_TIMINGS,
     });
@@ -156,6 +158,8 @@ describe('a Google Workspace sync', () => {
       unchanged: 1187, // suspended 2 and archived 3 are deactivated at the end of the run
       deactivated: 12, // 2, 3 and the 10 removed
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
       ...ANY_TIMINGS,
     });

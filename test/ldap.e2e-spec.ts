@@ -91,6 +91,8 @@ describeLdap('the LDAP provider against a real OpenLDAP', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
       ...ANY_TIMINGS,
     });
