@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.js';
 import { api, type ApiError } from '../api.js';
 import { ErrorMessage, Loading, PageHeader } from '../components.js';
+import { described, Field, fieldMessage, summary } from '../form-fields.js';
 import { buildConfig, CONFIG_FIELDS, readField, type ConfigField } from '../connection-forms.js';
 import { TYPE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
@@ -66,8 +67,7 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     'deprovisionThresholdPercent',
     ...fields.map((field) => `config.${field.key}`),
   ];
-  const fieldError = (name: string) =>
-    error?.fields.find((problem) => problem.field === name)?.message;
+  const fieldError = (name: string) => fieldMessage(error, name);
   const set = (name: keyof Settings) => (event: Event) =>
     setSettings({ ...settings, [name]: (event.currentTarget as HTMLInputElement).value });
   const number = (name: keyof Settings) => ({
@@ -208,50 +208,6 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
         </div>
       </form>
     </>
-  );
-}
-
-/** The message above the form: the API's own, unless each problem is shown at its field. */
-function summary(error: ApiError, shownFields: string[]): string {
-  const inline =
-    error.fields.length > 0 && error.fields.every((f) => shownFields.includes(f.field));
-  return inline ? 'Please check the fields marked below.' : error.message;
-}
-
-/** aria attributes that tie an input to its help text and its error. */
-function described(id: string, error: string | undefined, help = false) {
-  const ids = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
-  return { 'aria-describedby': ids || undefined, 'aria-invalid': error ? true : undefined };
-}
-
-function Field({
-  id,
-  label,
-  help,
-  error,
-  children,
-}: {
-  id: string;
-  label: string;
-  help?: string;
-  error?: string;
-  children: preact.ComponentChildren;
-}) {
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {children}
-      {help ? (
-        <p id={`${id}-help`} class="help">
-          {help}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} class="error">
-          {error}
-        </p>
-      ) : null}
-    </div>
   );
 }
 
