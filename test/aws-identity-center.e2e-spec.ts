@@ -9,7 +9,7 @@ import {
   FakeIdentityStore,
   type IdentityStoreUserJson,
 } from './fakes/fake-identitystore.js';
-import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
+import { ANY_TIMINGS, NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -81,7 +81,10 @@ describe('a sync streams the identity store into the roster', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
+      ...ANY_TIMINGS,
     });
     expect(aws.requests).toHaveLength(5);
     for (const [i, request] of aws.requests.entries()) {

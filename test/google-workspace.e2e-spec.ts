@@ -7,7 +7,7 @@ import {
   serviceAccountKeys,
   type GoogleUserJson,
 } from './fakes/fake-google.js';
-import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
+import { ANY_TIMINGS, NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -92,7 +92,10 @@ describe('a Google Workspace sync', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
+      ...ANY_TIMINGS,
     });
     // One token, verified by the fake against the public key, used for every page.
     expect(google.tokenRequests).toHaveLength(1);
@@ -155,7 +158,10 @@ describe('a Google Workspace sync', () => {
       unchanged: 1187, // suspended 2 and archived 3 are deactivated at the end of the run
       deactivated: 12, // 2, 3 and the 10 removed
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
       ...NO_GROUP_CHANGES,
+      ...ANY_TIMINGS,
     });
     expect(await employee('user1@acme.example')).toMatchObject({
       department: 'Sales',

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ProviderError } from '../src/directory/providers/directory-provider.js';
+import { SYNC_STAGES } from '../src/sync-jobs/sync-job.types.js';
 import { MassDeprovisionError } from '../src/sync/sync.service.js';
 import { FakeOkta, oktaUser, type OktaUserJson } from './fakes/fake-okta.js';
-import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
+import { ANY_TIMINGS, NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
   createCompany,
@@ -70,6 +71,7 @@ describe('a sync streams the directory into the roster', () => {
       ...NO_GROUP_CHANGES,
       mode: 'full',
       modeReason: expect.any(String),
+      ...ANY_TIMINGS,
     });
     expect(userRequests().map((r) => r.url)).toEqual([
       '/api/v1/users?limit=200',
@@ -95,6 +97,16 @@ describe('a sync streams the directory into the roster', () => {
       lastSyncCount: 450,
       lastError: null,
     });
+  });
+
+  it("reports where the run's time went, stage by stage", async () => {
+    okta.delayMs = 50; // each of the 3 pages: what the run waits for and cannot overlap
+    const { timings } = await sync(id).finally(() => (okta.delayMs = 0));
+    expect(Object.keys(timings!).sort()).toEqual([...Object.keys(SYNC_STAGES), 'total'].sort());
+    for (const ms of Object.values(timings!)) expect(Number.isInteger(ms) && ms >= 0).toBe(true);
+    expect(timings!.fetch).toBeGreaterThanOrEqual(120);
+    expect(timings!.total).toBeGreaterThanOrEqual(timings!.fetch + timings!.waitingOnWrite);
+    expect(timings!.write).toBeGreaterThanOrEqual(timings!.waitingOnWrite);
   });
 
   it('changes nothing on a re-sync of the same directory', async () => {

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import { CONNECTION_TYPES } from '../directory/connection-types.js';
 import { JOB_STATUSES as SYNC_JOB_STATUSES } from '../queue/job.js';
+import { SYNC_STAGES } from '../sync-jobs/sync-job.types.js';
 
 /**
  * Response shapes for the OpenAPI document. The services return plain objects; these
@@ -175,6 +176,20 @@ const GROUP_STATS = [
   'membershipsRemoved',
 ] as const;
 
+/** Where a run's time went, per stage. */
+const SYNC_TIMINGS_SCHEMA = {
+  type: 'object' as const,
+  description: "Where the run's time went, in milliseconds (the fetch overlaps the writes)",
+  properties: Object.fromEntries(
+    Object.entries({ ...SYNC_STAGES, total: 'The whole run' }).map(([name, description]) => [
+      name,
+      { type: 'integer' as const, minimum: 0, description },
+    ]),
+  ),
+  required: [...Object.keys(SYNC_STAGES), 'total'],
+  additionalProperties: false,
+};
+
 /** A sync's stats (a job's, a `connection.sync_succeeded` event's). */
 export const SYNC_STATS_SCHEMA = {
   type: 'object' as const,
@@ -188,6 +203,7 @@ export const SYNC_STATS_SCHEMA = {
       description: 'full: the whole directory was read; incremental: its change feed',
     },
     modeReason: { type: 'string' as const, description: 'Why the run took that mode' },
+    timings: SYNC_TIMINGS_SCHEMA,
   },
   required: [...SYNC_STATS] as string[],
   additionalProperties: false,

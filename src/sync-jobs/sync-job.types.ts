@@ -44,6 +44,24 @@ export interface GroupStats {
 export type SyncMode = 'full' | 'incremental';
 
 /**
+ * The stages of a run (milliseconds in `SyncTimings`). The fetch overlaps the writes, so the
+ * stages add up to more than the run: `fetch` and `waitingOnWrite` are the times the run
+ * had nothing to do but wait for the provider or for the database.
+ */
+export const SYNC_STAGES = {
+  fetch: "Waiting for the provider's pages of users (requests and parsing)",
+  map: 'Turning pages into roster rows (validating, de-duplicating)',
+  write: "The batches' statements from start to end, in parallel with the fetch",
+  waitingOnWrite: 'Of `write`, the time the run waited for a batch with nothing else to do',
+  deprovision: 'The deprovisioning guard and deactivating whoever the directory no longer has',
+  groups: "Reading and writing the connection's groups and memberships",
+} as const;
+export type SyncStage = keyof typeof SYNC_STAGES;
+
+/** Where a run's time went, in whole milliseconds; `total` is the whole run's. */
+export type SyncTimings = Record<SyncStage | 'total', number>;
+
+/**
  * What one sync run did: a sync job's result, as the API's `stats` shows it. The group
  * counts are there when the run synced groups.
  */
@@ -54,6 +72,8 @@ export interface SyncStats extends Partial<GroupStats> {
   unchanged: number;
   deactivated: number;
   skipped: number;
+  /** Where the run's time went (absent on results written before they were measured). */
+  timings?: SyncTimings;
   /**
    * full: the whole directory was read (and whoever it no longer has was deactivated);
    * incremental: only its change feed. Absent on runs from before incremental cycles.

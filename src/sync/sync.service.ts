@@ -17,6 +17,7 @@ import { PREVIEW_STATEMENTS } from './group-preview.js';
 import { GroupWriter } from './group-writer.js';
 import type { SyncStats } from './sync-stats.js';
 import { SyncOutcome } from './sync-outcome.js';
+import { StageClock } from './stage-clock.js';
 import { PreviewCollector } from './sync-preview.js';
 import { planCycle, saveCursor, type CyclePlan } from './sync-cycle.js';
 
@@ -146,6 +147,7 @@ export class SyncService {
       : new GroupWriter(db, companyId, connectionId);
     try {
       await db.connect();
+      const clock = new StageClock();
       // A full cycle's cursor is taken before it reads: what changes meanwhile is read again.
       const fullCursor =
         plan.mode === 'full' && !preview ? await plan.feed?.start(config, signal) : undefined;
@@ -163,28 +165,51 @@ export class SyncService {
         modeReason: plan.reason,
       };
       // Pages are gathered into batches of about WRITE_BATCH users: one statement per batch
-      // costs far less than one per 200-user page, and memory stays bounded all the same.
+      // costs far less than one per 200-user page. One batch is written while the next one is
+      // fetched and gathered, so memory holds at most two batches (and a prefetched page).
       const batch = new Map<string, RosterUser>();
-      const flush = async () => {
-        const users = [...batch.values()];
+      const write = async (users: RosterUser[]) => {
         const counts = preview ? await preview.page(users) : await writer.writePage(users);
         if (preview) await writer.seePage(users);
         if (changes) await writer.noteFeed(users, []);
-        batch.clear();
         stats.created += counts.created;
         stats.updated += counts.updated;
         stats.unchanged += counts.unchanged;
       };
-      const source = changes ? changes.users() : wholeDirectory(provider, config, signal);
-      for await (const page of prefetchOne(source)) {
-        signal.throwIfAborted();
-        stats.fetched += page.changed.length;
-        stats.skipped += addToBatch(batch, page.changed);
-        if (page.removed.length) await writer.noteFeed([], page.removed);
-        if (batch.size >= WRITE_BATCH) await flush();
+      let writing: Promise<void> | undefined;
+      const written = async () => {
+        if (writing) await clock.time('waitingOnWrite', writing);
+        writing = undefined;
+      };
+      const flush = async () => {
+        await written();
+        writing = clock.time('write', write([...batch.values()]));
+        // A failed write is thrown where it is awaited (the next flush, or below).
+        writing.catch(() => undefined);
+        batch.clear();
+      };
+      try {
+        const source = changes ? changes.users() : wholeDirectory(provider, config, signal);
+        for await (const page of clock.timeEach('fetch', prefetchOne(source))) {
+          signal.throwIfAborted();
+          stats.fetched += page.changed.length;
+          stats.skipped += clock.timeSync('map', () => addToBatch(batch, page.changed));
+          if (page.removed.length) {
+            // In turn with the batches: the writer sets its tables up on its first statement.
+            await written();
+            await writer.noteFeed([], page.removed);
+          }
+          if (batch.size >= WRITE_BATCH) await flush();
+        }
+        if (batch.size) await flush();
+        await written();
+      } catch (error) {
+        // The run's error, not the write's: but never leave the write running unwatched.
+        await writing?.catch(() => undefined);
+        throw error;
       }
-      if (batch.size) await flush();
       signal.throwIfAborted();
+      clock.lap();
       const rule = {
         thresholdPercent: target.deprovisionThresholdPercent,
         connectionId,
@@ -208,14 +233,17 @@ export class SyncService {
         // Nobody was active before: whoever is active now was seen by this run.
         stats.deactivated = activeBefore === 0 ? 0 : await writer.deactivateMissing();
       }
+      clock.lap('deprovision');
       // Groups come after the people they hold, in the same run.
       const groups = provider.openGroups(config, signal);
       const groupChanges = changes?.groups();
       if (groups && (!changes || groupChanges)) {
-        Object.assign(stats, await syncGroups(groups, groupWriter, signal, groupChanges));
+        const synced = syncGroups(groups, groupWriter, signal, groupChanges);
+        Object.assign(stats, await clock.time('groups', synced));
       }
       const cursor = changes ? changes.next() : fullCursor;
       if (cursor) await saveCursor(db, target, plan.mode, cursor, startedAt);
+      stats.timings = clock.timings();
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return preview ? { ...stats, preview: preview.preview } : stats;
     } finally {

@@ -12,6 +12,9 @@ export const NO_GROUP_CHANGES = {
   membershipsRemoved: 0,
 };
 
+/** A run's stage timings, whatever they measured (test/sync-okta checks what they hold). */
+export const ANY_TIMINGS = { timings: expect.objectContaining({ total: expect.any(Number) }) };
+
 /** What a spec's directory connections are created with, unless a call says otherwise. */
 export interface ConnectionDefaults {
   name: string;
