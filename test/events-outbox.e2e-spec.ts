@@ -140,5 +140,5 @@ describe('the outbox with a worker killed mid-sync', () => {
       jobId,
       stats: { fetched: USERS, created: USERS - written, unchanged: written },
     });
-  });
+  }, 90_000); // two worker processes, each started cold; slow on a busy machine
 });

@@ -298,6 +298,8 @@ describe('a connection with syncGroups false', () => {
       unchanged: 0,
       deactivated: 0,
       skipped: 0,
+      mode: 'full',
+      modeReason: expect.any(String),
     });
     expect(okta.requests.some((r) => r.url.startsWith('/api/v1/groups'))).toBe(false);
     expect(await groupsOf(id, globex)).toEqual([]);

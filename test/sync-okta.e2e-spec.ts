@@ -68,6 +68,8 @@ describe('a sync streams the directory into the roster', () => {
       deactivated: 0,
       skipped: 0,
       ...NO_GROUP_CHANGES,
+      mode: 'full',
+      modeReason: expect.any(String),
     });
     expect(userRequests().map((r) => r.url)).toEqual([
       '/api/v1/users?limit=200',

@@ -9,6 +9,7 @@ import { JobQueue1764650000000 } from '../../migrations/1764650000000-JobQueue.j
 import { Events1764700000000 } from '../../migrations/1764700000000-Events.js';
 import { Webhooks1764710000000 } from '../../migrations/1764710000000-Webhooks.js';
 import { Groups1764720000000 } from '../../migrations/1764720000000-Groups.js';
+import { IncrementalSync1764730000000 } from '../../migrations/1764730000000-IncrementalSync.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   Events1764700000000,
   Webhooks1764710000000,
   Groups1764720000000,
+  IncrementalSync1764730000000,
 ];
 
 /**

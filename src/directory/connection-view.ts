@@ -13,6 +13,7 @@ export interface ConnectionView {
   syncIntervalMinutes: number | null;
   maxAttempts: number;
   deprovisionThresholdPercent: number;
+  fullSyncIntervalHours: number;
   lastSyncAt: Date | null;
   lastSyncCount: number | null;
   lastError: string | null;

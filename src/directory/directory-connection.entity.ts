@@ -37,6 +37,10 @@ export class DirectoryConnection {
   @Column('integer', { name: 'deprovision_threshold_percent' })
   deprovisionThresholdPercent!: number;
 
+  /** Connections with a change feed: at least one full cycle every this many hours. */
+  @Column('integer', { name: 'full_sync_interval_hours' })
+  fullSyncIntervalHours!: number;
+
   @Column('timestamptz', { name: 'last_sync_at', nullable: true })
   lastSyncAt!: Date | null;
 

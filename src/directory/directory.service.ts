@@ -20,7 +20,11 @@ import type { ConnectionType } from './connection-types.js';
 import type { ConnectionView } from './connection-view.js';
 import { DirectoryConnection } from './directory-connection.entity.js';
 import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto.js';
-import { ProviderError, type ConnectionTestResult } from './providers/directory-provider.js';
+import {
+  ProviderError,
+  type ConnectionTestResult,
+  type FeedCursor,
+} from './providers/directory-provider.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
 
 export interface SyncTarget {
@@ -29,14 +33,32 @@ export interface SyncTarget {
   type: ConnectionType;
   config: ProviderConfig;
   deprovisionThresholdPercent: number;
+  fullSyncIntervalHours: number;
+  /** Where the change feed stands, when a finished run left a cursor. */
+  feed: StoredCursor | null;
+  /** The config as stored: a run saves its cursor only if the config is still this one. */
+  configCiphertext: Buffer;
+}
+
+/** A connection's change-feed cursor, as the last finished run left it. */
+export interface StoredCursor {
+  cursor: FeedCursor;
+  /** When the full cycle that began this chain of cursors started. */
+  fullSyncAt: Date;
 }
 
 type SyncTargetRow = Pick<
   DirectoryConnection,
-  'id' | 'companyId' | 'type' | 'configEncrypted' | 'deprovisionThresholdPercent'
->;
+  | 'id'
+  | 'companyId'
+  | 'type'
+  | 'configEncrypted'
+  | 'deprovisionThresholdPercent'
+  | 'fullSyncIntervalHours'
+> & { cursor: FeedCursor | null; fullSyncAt: Date | null };
 
 const DEFAULT_DEPROVISION_THRESHOLD_PERCENT = 20;
+const DEFAULT_FULL_SYNC_INTERVAL_HOURS = 24;
 const TEST_TIMEOUT_MS = 15_000;
 
 @Injectable()
@@ -79,6 +101,7 @@ export class DirectoryService {
         maxAttempts: dto.maxAttempts ?? this.config.get('syncMaxAttempts', { infer: true }),
         deprovisionThresholdPercent:
           dto.deprovisionThresholdPercent ?? DEFAULT_DEPROVISION_THRESHOLD_PERCENT,
+        fullSyncIntervalHours: dto.fullSyncIntervalHours ?? DEFAULT_FULL_SYNC_INTERVAL_HOURS,
       }),
     );
     return scim ? { ...view, scimToken: scim.token } : view;
@@ -112,12 +135,17 @@ export class DirectoryService {
     if (dto.deprovisionThresholdPercent !== undefined) {
       row.deprovisionThresholdPercent = dto.deprovisionThresholdPercent;
     }
-    const changed =
-      JSON.stringify(config) !== configBefore ||
-      SETTINGS.some((field) => row[field] !== before[field]);
+    if (dto.fullSyncIntervalHours !== undefined) {
+      row.fullSyncIntervalHours = dto.fullSyncIntervalHours;
+    }
+    const configChanged = JSON.stringify(config) !== configBefore;
+    const changed = configChanged || SETTINGS.some((field) => row[field] !== before[field]);
     // Saved either way (a config write re-encrypts under the current key), but a PATCH that
-    // changes nothing is no event.
-    return this.saveScheduled(changed ? 'connection.updated' : undefined, config, row);
+    // changes nothing is no event. A cursor read under another config (another filter, base
+    // DN or tenant) says nothing about this one: the next cycle is full.
+    return this.saveScheduled(changed ? 'connection.updated' : undefined, config, row, {
+      dropCursor: configChanged,
+    });
   }
 
   /** Saves a connection, its periodic syncs and its event (if any) in one transaction. */
@@ -125,9 +153,13 @@ export class DirectoryService {
     event: 'connection.created' | 'connection.updated' | undefined,
     config: ProviderConfig,
     row: DirectoryConnection,
+    { dropCursor = false } = {},
   ): Promise<ConnectionView> {
     return this.connections.manager.transaction(async (tx) => {
       const saved = await tx.getRepository(DirectoryConnection).save(row);
+      if (dropCursor) {
+        await tx.query(`DELETE FROM sync_cursor WHERE connection_id = $1`, [saved.id]);
+      }
       // scim connections are pushed to: there is nothing to pull on a schedule.
       const interval = saved.type === 'scim' ? null : saved.syncIntervalMinutes;
       await this.jobs.schedule(tx, saved, interval);
@@ -172,9 +204,12 @@ export class DirectoryService {
   async loadForSync(companyId: string, id: string): Promise<SyncTarget> {
     const [row] = await sqlRows<SyncTargetRow>(
       this.connections.manager,
-      `SELECT id, company_id AS "companyId", type, config_encrypted AS "configEncrypted",
-              deprovision_threshold_percent AS "deprovisionThresholdPercent"
-         FROM directory_connection WHERE id = $1 AND company_id = $2`,
+      `SELECT c.id, c.company_id AS "companyId", c.type, c.config_encrypted AS "configEncrypted",
+              c.deprovision_threshold_percent AS "deprovisionThresholdPercent",
+              c.full_sync_interval_hours AS "fullSyncIntervalHours",
+              s.cursor, s.full_sync_at AS "fullSyncAt"
+         FROM directory_connection c LEFT JOIN sync_cursor s ON s.connection_id = c.id
+        WHERE c.id = $1 AND c.company_id = $2`,
       [id, companyId],
     );
     if (!row) throw notFound();
@@ -189,6 +224,10 @@ export class DirectoryService {
       type: row.type,
       config: this.crypto.decrypt(row.configEncrypted, row.id),
       deprovisionThresholdPercent: row.deprovisionThresholdPercent,
+      fullSyncIntervalHours: row.fullSyncIntervalHours,
+      feed:
+        row.cursor && row.fullSyncAt ? { cursor: row.cursor, fullSyncAt: row.fullSyncAt } : null,
+      configCiphertext: row.configEncrypted,
     };
   }
 
@@ -267,6 +306,7 @@ export class DirectoryService {
       syncIntervalMinutes: row.syncIntervalMinutes,
       maxAttempts: row.maxAttempts,
       deprovisionThresholdPercent: row.deprovisionThresholdPercent,
+      fullSyncIntervalHours: row.fullSyncIntervalHours,
       lastSyncAt: row.lastSyncAt,
       lastSyncCount: row.lastSyncCount,
       lastError: row.lastError,
@@ -299,6 +339,7 @@ const SETTINGS = [
   'syncIntervalMinutes',
   'maxAttempts',
   'deprovisionThresholdPercent',
+  'fullSyncIntervalHours',
 ] as const satisfies readonly (keyof DirectoryConnection & keyof ConnectionView)[];
 
 function notFound(): NotFoundException {

@@ -111,6 +111,7 @@ export class ConnectionSchema {
   @ApiProperty({ ...INTEGER, nullable: true, minimum: 5 }) syncIntervalMinutes!: number | null;
   @ApiProperty({ ...INTEGER, minimum: 1, maximum: 10 }) maxAttempts!: number;
   @ApiProperty({ ...INTEGER, minimum: 0, maximum: 100 }) deprovisionThresholdPercent!: number;
+  @ApiProperty({ ...INTEGER, minimum: 1, maximum: 8760 }) fullSyncIntervalHours!: number;
   @ApiProperty({ ...DATE, nullable: true }) lastSyncAt!: string | null;
   @ApiProperty({ ...INTEGER, nullable: true }) lastSyncCount!: number | null;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
@@ -177,9 +178,17 @@ const GROUP_STATS = [
 /** A sync's stats (a job's, a `connection.sync_succeeded` event's). */
 export const SYNC_STATS_SCHEMA = {
   type: 'object' as const,
-  properties: Object.fromEntries(
-    [...SYNC_STATS, ...GROUP_STATS].map((name) => [name, { type: 'integer' as const }]),
-  ),
+  properties: {
+    ...Object.fromEntries(
+      [...SYNC_STATS, ...GROUP_STATS].map((name) => [name, { type: 'integer' as const }]),
+    ),
+    mode: {
+      type: 'string' as const,
+      enum: ['full', 'incremental'],
+      description: 'full: the whole directory was read; incremental: its change feed',
+    },
+    modeReason: { type: 'string' as const, description: 'Why the run took that mode' },
+  },
   required: [...SYNC_STATS] as string[],
   additionalProperties: false,
 };

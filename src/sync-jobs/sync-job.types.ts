@@ -41,6 +41,8 @@ export interface GroupStats {
   membershipsRemoved: number;
 }
 
+export type SyncMode = 'full' | 'incremental';
+
 /**
  * What one sync run did: a sync job's result, as the API's `stats` shows it. The group
  * counts are there when the run synced groups.
@@ -52,6 +54,13 @@ export interface SyncStats extends Partial<GroupStats> {
   unchanged: number;
   deactivated: number;
   skipped: number;
+  /**
+   * full: the whole directory was read (and whoever it no longer has was deactivated);
+   * incremental: only its change feed. Absent on runs from before incremental cycles.
+   */
+  mode?: SyncMode;
+  /** Why the run took that mode, in words (e.g. "the last full cycle was 25 h ago"). */
+  modeReason?: string;
   /**
    * Only on a dry run's result, or a guard-stopped run's (the job view shows it apart from
    * the stats).

@@ -24,15 +24,26 @@ export interface PageCounts {
 }
 
 /**
- * The SQL of one sync run, on one dedicated connection: the run's "seen" set is a temporary
- * table of that session, so it costs no WAL, needs no cleanup after a crash, and lets an
- * unchanged employee row stay untouched (no write at all on a no-change re-sync).
+ * Who a run deactivates at its end:
+ * - `unseen` (a full cycle): active employees of the connection the run did not see active;
+ * - `reported` (an incremental cycle): only those the change feed reported inactive or
+ *   removed, or whose directory id now has another email. Nobody else: a feed's silence
+ *   about someone says nothing.
+ */
+export type GoneRule = 'unseen' | 'reported';
+
+/**
+ * The SQL of one sync run, on one dedicated connection: the run's "seen" set (and, on an
+ * incremental cycle, what the feed reported) are temporary tables of that session, so they
+ * cost no WAL, need no cleanup after a crash, and let an unchanged employee row stay
+ * untouched (no write at all on a no-change re-sync).
  */
 export class EmployeeWriter {
   constructor(
     private readonly db: QueryRunner,
     private readonly companyId: string,
     private readonly connectionId: string,
+    private readonly gone: GoneRule = 'unseen',
   ) {}
 
   /** Set up on the first page written, so an empty directory costs no setup at all. */
@@ -49,6 +60,31 @@ export class EmployeeWriter {
          ON COMMIT PRESERVE ROWS`,
     );
     await this.db.query(`TRUNCATE sync_seen`);
+    if (this.gone === 'reported') {
+      await this.db.query(
+        `CREATE TEMP TABLE IF NOT EXISTS sync_feed (email text, external_id text, active boolean)
+           ON COMMIT PRESERVE ROWS`,
+      );
+      await this.db.query(`TRUNCATE sync_feed`);
+    }
+  }
+
+  /**
+   * An incremental cycle's page, as the feed reported it: the users it sent (written with
+   * writePage) and the directory ids it says were removed. Read by the end-of-run rule.
+   */
+  async noteFeed(users: RosterUser[], removed: string[]): Promise<void> {
+    if (!this.started) await this.start();
+    if (!users.length && !removed.length) return;
+    await this.db.query(
+      `INSERT INTO sync_feed (email, external_id, active)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[])`,
+      [
+        [...users.map((u) => u.email), ...removed.map(() => null)],
+        [...users.map((u) => u.externalId), ...removed],
+        [...users.map((u) => u.active), ...removed.map(() => false)],
+      ],
+    );
   }
 
   async activeCount(): Promise<number> {
@@ -102,10 +138,20 @@ export class EmployeeWriter {
     );
   }
 
-  /** Active employees of this connection that the run did not see active. */
+  /** Nothing written or noted: under `unseen` everyone is missing, under `reported` nobody. */
+  private get nobodyMissing(): boolean {
+    return !this.started && this.gone === 'reported';
+  }
+
+  private get missing(): string {
+    return this.gone === 'unseen' ? UNSEEN : REPORTED_GONE;
+  }
+
+  /** Active employees of this connection that the run's rule (GoneRule) deactivates. */
   async missingCount(): Promise<number> {
+    if (this.nobodyMissing) return 0;
     if (!this.started) return this.activeCount();
-    const [row] = (await this.db.query(`SELECT count(*)::int AS n FROM (${MISSING}) m`, [
+    const [row] = (await this.db.query(`SELECT count(*)::int AS n FROM (${this.missing}) m`, [
       this.companyId,
       this.connectionId,
     ])) as { n: number }[];
@@ -114,20 +160,22 @@ export class EmployeeWriter {
 
   /** The first `limit` of them, by email. */
   async missingPeople(limit: number): Promise<{ email: string; externalId: string | null }[]> {
+    if (this.nobodyMissing) return [];
     if (!this.started) await this.start(); // nothing seen: everyone is missing
     return (await this.db.query(
       `SELECT e.email, e.external_id AS "externalId" FROM employee e
-        WHERE e.id IN (${MISSING}) ORDER BY lower(e.email) LIMIT $3`,
+        WHERE e.id IN (${this.missing}) ORDER BY lower(e.email) LIMIT $3`,
       [this.companyId, this.connectionId, limit],
     )) as { email: string; externalId: string | null }[];
   }
 
   async deactivateMissing(): Promise<number> {
+    if (this.nobodyMissing) return 0;
     if (!this.started) await this.start(); // nothing seen: everyone is missing
     const [row] = (await this.db.query(
       `WITH gone AS (
          UPDATE employee e SET active = false, deactivated_at = now(), updated_at = now()
-          WHERE e.id IN (${MISSING})
+          WHERE e.id IN (${this.missing})
           RETURNING e.*, false AS created),
        events AS (${insertEmployeeEvents('gone')})
        SELECT count(*)::int AS n FROM gone`,
@@ -139,7 +187,7 @@ export class EmployeeWriter {
   /** Leaves the pooled connection as it was found. */
   async end(): Promise<void> {
     if (!this.started) return;
-    await this.db.query(`DROP TABLE IF EXISTS sync_seen`);
+    await this.db.query(`DROP TABLE IF EXISTS sync_seen, sync_feed`);
     await this.db.query(`RESET synchronous_commit`);
   }
 }
@@ -188,7 +236,24 @@ SELECT count(*) FILTER (WHERE created)::int AS created,
   FROM written`;
 
 // lower(): an employee first pushed over SCIM keeps the spelling its IdP sent.
-const MISSING = `
+const UNSEEN = `
   SELECT e.id FROM employee e
    WHERE e.company_id = $1 AND e.source_connection_id = $2 AND e.active
      AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.email = lower(e.email))`;
+
+/**
+ * What an incremental cycle's feed reported gone, driven from the (small) feed through the
+ * email and directory-id indexes: reported inactive; removed (a directory id without an
+ * email); or a directory id now sent with another email (the old address's row goes, as a
+ * full cycle would have it). Someone the same feed also sent active stays.
+ */
+const REPORTED_GONE = `
+  SELECT e.id FROM sync_feed f JOIN employee e ON lower(e.email) = f.email
+   WHERE e.company_id = $1 AND e.source_connection_id = $2 AND e.active AND NOT f.active
+  UNION
+  SELECT e.id FROM sync_feed f JOIN employee e ON e.external_id = f.external_id
+   WHERE e.company_id = $1 AND e.source_connection_id = $2 AND e.active
+     AND (f.email IS NULL OR (f.active AND f.email <> lower(e.email)))
+  EXCEPT
+  SELECT e.id FROM sync_feed f JOIN employee e ON lower(e.email) = f.email
+   WHERE e.company_id = $1 AND f.active`;

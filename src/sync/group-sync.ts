@@ -1,5 +1,9 @@
 import type { GroupStats } from '../sync-jobs/sync-job.types.js';
-import type { DirectoryGroup, GroupReader } from '../directory/providers/directory-provider.js';
+import type {
+  DirectoryGroup,
+  GroupChanges,
+  GroupReader,
+} from '../directory/providers/directory-provider.js';
 import type { GroupWriter, RosterGroup } from './group-writer.js';
 
 /** Groups upserted per statement. */
@@ -12,11 +16,15 @@ const MEMBER_BUFFER = 5000;
  * full before its memberships change (a list that fails half-way throws, and that group keeps
  * what it had). Groups the directory no longer lists go only once the whole listing arrived.
  * Memory holds one batch of groups and a bounded buffer of member ids.
+ *
+ * With `changes` (an incremental cycle) only the groups the feed reports changed are written
+ * and re-read, and only the ones it reports deleted go (their ids are held until the end).
  */
 export async function syncGroups(
   reader: GroupReader,
   writer: GroupWriter,
   signal: AbortSignal,
+  changes?: AsyncIterable<GroupChanges>,
 ): Promise<GroupStats> {
   const stats: GroupStats = {
     groupsCreated: 0,
@@ -42,9 +50,11 @@ export async function syncGroups(
     }
     batch.clear();
   };
-  for await (const page of reader.groups()) {
+  const removed: string[] = [];
+  for await (const page of changes ?? listed(reader)) {
     signal.throwIfAborted();
-    for (const group of page) {
+    removed.push(...page.removed);
+    for (const group of page.changed) {
       const row = toRosterGroup(group);
       // A group listed twice is written and read once.
       if (row && !batch.has(row.externalId)) batch.set(row.externalId, { row, source: group });
@@ -54,10 +64,15 @@ export async function syncGroups(
   if (batch.size) await flush();
   await members.apply();
   signal.throwIfAborted();
-  const deleted = await writer.deleteMissing();
+  const deleted = changes ? await writer.deleteGroups(removed) : await writer.deleteMissing();
   stats.groupsDeleted = deleted.groups;
   stats.membershipsRemoved += deleted.memberships;
   return stats;
+}
+
+/** A full listing, as changes that remove nothing (what it does not list goes at the end). */
+async function* listed(reader: GroupReader): AsyncIterable<GroupChanges> {
+  for await (const changed of reader.groups()) yield { changed, removed: [] };
 }
 
 /** A group needs a directory id; one without a name is shown by its id. */

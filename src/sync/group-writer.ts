@@ -134,6 +134,20 @@ export class GroupWriter {
     return row;
   }
 
+  /**
+   * Deletes the connection's groups with these directory ids (an incremental cycle's reported
+   * deletions), with their memberships. Never part of a dry run: those are full cycles.
+   */
+  async deleteGroups(externalIds: string[]): Promise<{ groups: number; memberships: number }> {
+    if (!externalIds.length) return { groups: 0, memberships: 0 };
+    const [row] = (await this.db.query(DELETE_LISTED, [
+      this.companyId,
+      this.connectionId,
+      externalIds,
+    ])) as { groups: number; memberships: number }[];
+    return row;
+  }
+
   /** Leaves the pooled connection as it was found. */
   async end(): Promise<void> {
     if (!this.started) return;
@@ -212,17 +226,22 @@ removed AS (
 events AS (${insertEventsFrom('membership_events', MEMBER_EVENT_ORDER)})
 SELECT (SELECT count(*) FROM added)::int AS added, (SELECT count(*) FROM removed)::int AS removed`;
 
-const DELETE_MISSING = `
+/** Deletes the groups `which` selects (alias g), with their events; counts them. */
+const deleteGroupsWhere = (which: string) => `
 WITH gone AS (
   DELETE FROM directory_group g
-   WHERE g.company_id = $1 AND g.connection_id = $2
-     AND NOT EXISTS (SELECT 1 FROM sync_seen_group s WHERE s.id = g.id)
+   WHERE g.company_id = $1 AND g.connection_id = $2 AND ${which}
   RETURNING g.*
 ),
 events AS (${insertEventsFrom(`(${groupEvents('gone', `'group.deleted'`)}) e`)})
 SELECT (SELECT count(*) FROM gone)::int AS groups,
        (SELECT count(*) FROM group_membership m JOIN gone ON gone.id = m.group_id)::int
          AS memberships`;
+
+const DELETE_MISSING = deleteGroupsWhere(
+  `NOT EXISTS (SELECT 1 FROM sync_seen_group s WHERE s.id = g.id)`,
+);
+const DELETE_LISTED = deleteGroupsWhere(`g.external_id = ANY($3::text[])`);
 
 /** The statements of a run's group phase; each takes ($1 company, $2 connection, …). */
 export interface GroupStatements {

@@ -1,7 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ProviderError, type DirectoryUser } from '../directory/providers/directory-provider.js';
+import type { ProviderConfig } from '../directory/connection-config.js';
+import {
+  CursorExpiredError,
+  ProviderError,
+  type DirectoryProvider,
+  type DirectoryUser,
+  type UserChanges,
+} from '../directory/providers/directory-provider.js';
 import { ProviderRegistry } from '../directory/providers/provider-registry.js';
 import { DirectoryService, type SyncTarget } from '../directory/directory.service.js';
 import { EmployeeWriter, type RosterUser } from './employee-writer.js';
@@ -11,6 +18,7 @@ import { GroupWriter } from './group-writer.js';
 import type { SyncStats } from './sync-stats.js';
 import { SyncOutcome } from './sync-outcome.js';
 import { PreviewCollector } from './sync-preview.js';
+import { planCycle, saveCursor, type CyclePlan } from './sync-cycle.js';
 
 export type { SyncStats } from './sync-stats.js';
 
@@ -85,23 +93,64 @@ export class SyncService {
     }
   }
 
-  /** One run over a loaded connection; records nothing on the connection. */
+  /**
+   * One run over a loaded connection; records nothing on the connection but the change feed's
+   * cursor. Incremental when it can be (see planCycle); a cursor the provider refuses turns
+   * the run into a full cycle.
+   */
   async run(
     target: SyncTarget,
     signal: AbortSignal,
     options: SyncOptions = {},
   ): Promise<SyncStats> {
-    const { companyId, connectionId } = target;
-    const connection = target;
-    const provider = this.providers.get(connection.type);
+    const provider = this.providers.get(target.type);
+    const plan = planCycle(target, provider.feed, options.dryRun === true, Date.now());
+    if (plan.mode === 'incremental') {
+      try {
+        return await this.cycle(target, provider, plan, signal, options);
+      } catch (error) {
+        if (!(error instanceof CursorExpiredError)) throw error;
+        const reason = `the provider refused the stored cursor (${error.message}): a full cycle`;
+        return this.cycle(
+          target,
+          provider,
+          { mode: 'full', reason, feed: plan.feed },
+          signal,
+          options,
+        );
+      }
+    }
+    return this.cycle(target, provider, plan, signal, options);
+  }
+
+  /**
+   * A full cycle streams the whole directory and deactivates whoever it no longer has; an
+   * incremental one streams the change feed and deactivates only whom the feed reports gone.
+   * Either way the same batches, events, guard and stats.
+   */
+  private async cycle(
+    target: SyncTarget,
+    provider: DirectoryProvider,
+    plan: CyclePlan,
+    signal: AbortSignal,
+    options: SyncOptions,
+  ): Promise<SyncStats> {
+    const { companyId, connectionId, config } = target;
+    const startedAt = new Date();
     const db = this.dataSource.createQueryRunner();
-    const writer = new EmployeeWriter(db, companyId, connectionId);
+    const gone = plan.mode === 'full' ? 'unseen' : 'reported';
+    const writer = new EmployeeWriter(db, companyId, connectionId, gone);
     const preview = options.dryRun ? new PreviewCollector(db, companyId, connectionId) : null;
     const groupWriter = preview
       ? new GroupWriter(db, companyId, connectionId, PREVIEW_STATEMENTS)
       : new GroupWriter(db, companyId, connectionId);
     try {
       await db.connect();
+      // A full cycle's cursor is taken before it reads: what changes meanwhile is read again.
+      const fullCursor =
+        plan.mode === 'full' && !preview ? await plan.feed?.start(config, signal) : undefined;
+      const changes =
+        plan.mode === 'incremental' ? plan.feed.changes(config, plan.cursor, signal) : undefined;
       const activeBefore = await writer.activeCount();
       const stats: SyncStats = {
         fetched: 0,
@@ -110,6 +159,8 @@ export class SyncService {
         unchanged: 0,
         deactivated: 0,
         skipped: 0,
+        mode: plan.mode,
+        modeReason: plan.reason,
       };
       // Pages are gathered into batches of about WRITE_BATCH users: one statement per batch
       // costs far less than one per 200-user page, and memory stays bounded all the same.
@@ -118,23 +169,27 @@ export class SyncService {
         const users = [...batch.values()];
         const counts = preview ? await preview.page(users) : await writer.writePage(users);
         if (preview) await writer.seePage(users);
+        if (changes) await writer.noteFeed(users, []);
         batch.clear();
         stats.created += counts.created;
         stats.updated += counts.updated;
         stats.unchanged += counts.unchanged;
       };
-      for await (const page of prefetchOne(provider.pages(connection.config, signal))) {
+      const source = changes ? changes.users() : wholeDirectory(provider, config, signal);
+      for await (const page of prefetchOne(source)) {
         signal.throwIfAborted();
-        stats.fetched += page.length;
-        stats.skipped += addToBatch(batch, page);
+        stats.fetched += page.changed.length;
+        stats.skipped += addToBatch(batch, page.changed);
+        if (page.removed.length) await writer.noteFeed([], page.removed);
         if (batch.size >= WRITE_BATCH) await flush();
       }
       if (batch.size) await flush();
       signal.throwIfAborted();
       const rule = {
-        thresholdPercent: connection.deprovisionThresholdPercent,
+        thresholdPercent: target.deprovisionThresholdPercent,
         connectionId,
         allow: options.allowMassDeprovision === true,
+        full: plan.mode === 'full',
       };
       if (preview) {
         // A dry run goes past the guard, to show what a run allowed past it would do.
@@ -154,8 +209,13 @@ export class SyncService {
         stats.deactivated = activeBefore === 0 ? 0 : await writer.deactivateMissing();
       }
       // Groups come after the people they hold, in the same run.
-      const groups = provider.openGroups(connection.config, signal);
-      if (groups) Object.assign(stats, await syncGroups(groups, groupWriter, signal));
+      const groups = provider.openGroups(config, signal);
+      const groupChanges = changes?.groups();
+      if (groups && (!changes || groupChanges)) {
+        Object.assign(stats, await syncGroups(groups, groupWriter, signal, groupChanges));
+      }
+      const cursor = changes ? changes.next() : fullCursor;
+      if (cursor) await saveCursor(db, target, plan.mode, cursor, startedAt);
       this.logger.debug(`connection ${connectionId} synced: ${JSON.stringify(stats)}`);
       return preview ? { ...stats, preview: preview.preview } : stats;
     } finally {
@@ -170,7 +230,7 @@ export class SyncService {
     writer: EmployeeWriter,
     activeBefore: number,
     stats: SyncStats,
-    rule: { thresholdPercent: number; connectionId: string; allow: boolean },
+    rule: { thresholdPercent: number; connectionId: string; allow: boolean; full: boolean },
   ): Promise<string | null> {
     if (rule.allow || activeBefore === 0) return null;
     const missing = await writer.missingCount();
@@ -178,7 +238,7 @@ export class SyncService {
     const howToAllow =
       `to deactivate them anyway, run the sync once with {"allowMassDeprovision": true} ` +
       `(POST /api/directory/${rule.connectionId}/sync)`;
-    if (stats.fetched === 0) {
+    if (rule.full && stats.fetched === 0) {
       return (
         `the directory returned no users while ${missing} employees are active; ` +
         `nothing was deactivated; ${howToAllow}`
@@ -218,6 +278,15 @@ function addToBatch(batch: Map<string, RosterUser>, page: DirectoryUser[]): numb
     });
   }
   return skipped;
+}
+
+/** A full cycle's pages, in the change feed's shape: everyone listed, nobody reported removed. */
+async function* wholeDirectory(
+  provider: DirectoryProvider,
+  config: ProviderConfig,
+  signal: AbortSignal,
+): AsyncIterable<UserChanges> {
+  for await (const changed of provider.pages(config, signal)) yield { changed, removed: [] };
 }
 
 /**

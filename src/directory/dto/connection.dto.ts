@@ -13,6 +13,7 @@ import {
 } from './provider-configs.js';
 
 const YEAR_IN_MINUTES = 525_600;
+const YEAR_IN_HOURS = 8_760;
 
 /** The config classes, in the OpenAPI document (DirectoryController adds them as models). */
 export const PROVIDER_CONFIG_MODELS = [
@@ -56,6 +57,20 @@ class ConnectionSettingsDto {
   @Min(0)
   @Max(100)
   deprovisionThresholdPercent?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: YEAR_IN_HOURS,
+    description:
+      'Connections whose provider has a change feed (Entra ID, Okta, LDAP): a full cycle runs ' +
+      'at least this often; the cycles between read only what changed. Default 24.',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(YEAR_IN_HOURS)
+  fullSyncIntervalHours?: number;
 }
 
 export class CreateConnectionDto extends ConnectionSettingsDto {
