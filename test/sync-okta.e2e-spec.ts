@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ProviderError } from '../src/directory/providers/directory-provider.js';
 import { MassDeprovisionError } from '../src/sync/sync.service.js';
 import { FakeOkta, oktaUser, type OktaUserJson } from './fakes/fake-okta.js';
+import { fullCyclesOnly } from './support/full-cycles.js';
 import { NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
@@ -37,6 +38,7 @@ const createOktaConnection = (company: TestCompany, threshold = 20) =>
 
 beforeAll(async () => {
   t = await startTestApp({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true', PROVIDER_RETRY_BASE_MS: '1' });
+  fullCyclesOnly(t, 'okta');
   okta = new FakeOkta({ users: [] });
   await okta.start();
   acme = await createCompany(t, 'Acme');
