@@ -124,6 +124,12 @@ describe('a good configuration', () => {
       throw new Error(`never became live (exit ${exit.code}):\n${exit.stdout}\n${exit.stderr}`);
     }
 
+    // The dashboard comes with the service: the entry point `npm start` runs serves it.
+    const ui = await fetch(`http://127.0.0.1:${port}/ui`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('<script type="module" src="/ui/app.js">');
+    expect((await fetch(`http://127.0.0.1:${port}/ui/app.js`)).status).toBe(200);
+
     running.kill('SIGTERM');
     const result = await exitWithin(running, 15_000);
     expect(result.signal).toBeNull();

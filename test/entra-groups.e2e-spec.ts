@@ -40,14 +40,7 @@ const SELECT = '$select=id,displayName,description&$top=999';
 const membersPath = (group: { group: { id: string } }, relation = 'members') =>
   `/v1.0/groups/${group.group.id}/${relation}/microsoft.graph.user`;
 
-const config = (extra: Record<string, unknown> = {}) => ({
-  tenantId: entra.tenantId,
-  clientId: entra.clientId,
-  clientSecret: entra.clientSecret,
-  authorityHost: entra.url,
-  graphBaseUrl: entra.url,
-  ...extra,
-});
+const config = (extra: Record<string, unknown> = {}) => entra.connectionConfig(extra);
 const open = (extra: Record<string, unknown> = {}) =>
   groupsOf(provider.openGroups(config(extra), signal));
 const asGroup = ({ group }: { group: { id: string; displayName: string } }) => ({

@@ -18,8 +18,11 @@ let secrets = 0;
 const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
 const FIRST_PAGE = `/v1.0/users?$select=${SELECT}&$top=999`;
 
-/** The users' Graph requests of the run (groups follow them: test/sync-groups). */
-const userRequests = () => entra.graphRequests.filter((r) => r.url.startsWith('/v1.0/users'));
+/**
+ * The run's requests for the users' full listing (groups follow them: test/sync-groups; the
+ * change feed's `/users/delta` requests: test/entra-delta and test/sync-entra-delta).
+ */
+const userRequests = () => entra.graphRequests.filter((r) => r.url.startsWith('/v1.0/users?'));
 
 const users = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => graphUser(from + i));
@@ -33,7 +36,7 @@ function newSecret(): string {
 
 const {
   createConnection,
-  sync,
+  sync: harnessSync,
   syncError: failure,
   employee,
   connection,
@@ -64,7 +67,21 @@ afterAll(async () => {
   await entra.stop();
   await t.close();
 });
-beforeEach(() => entra.reset());
+/**
+ * This spec is about full cycles, and changes the fake's users in place (not through its
+ * change log): without a cursor, every run is one.
+ */
+const forgetCursors = () => t.db.query('DELETE FROM sync_cursor');
+
+async function sync(...args: Parameters<typeof harnessSync>) {
+  await forgetCursors();
+  return harnessSync(...args);
+}
+
+beforeEach(async () => {
+  entra.reset();
+  await forgetCursors();
+});
 
 describe('an Entra ID sync streams Microsoft Graph users into the roster', () => {
   let id: string;
@@ -83,6 +100,8 @@ describe('an Entra ID sync streams Microsoft Graph users into the roster', () =>
       deactivated: 0,
       skipped: 0,
       ...NO_GROUP_CHANGES,
+      mode: 'full',
+      modeReason: expect.any(String),
     });
     expect(entra.tokenRequests).toHaveLength(1);
     expect(entra.tokenRequests[0]).toEqual({
@@ -244,8 +263,11 @@ describe('paging, throttling and tokens', () => {
     const stats = await sync(id);
     expect(stats.fetched).toBe(2500);
     expect(entra.tokenRequests).toHaveLength(1);
-    expect(userRequests()).toHaveLength(4);
-    expect(userRequests()[0].authorization).not.toBe(userRequests()[1].authorization);
+    // The run's first request (the change feed's start) is the one refused, then retried.
+    const [refused, retried] = entra.graphRequests;
+    expect(retried.url).toBe(refused.url);
+    expect(retried.authorization).not.toBe(refused.authorization);
+    expect(userRequests()).toHaveLength(3);
   });
 
   it('treats a second 401 for the same page as an auth failure', async () => {

@@ -7,11 +7,12 @@ import {
   LDAP_ADMIN,
   LDAP_BASE,
   LDAP_PASSWORD,
+  numberedDn as dn,
+  numberedPerson as person,
   openLdapUnavailable,
   personDn,
   startOpenLdap,
   type LdapGroup,
-  type LdapPerson,
   type OpenLdap,
 } from './support/openldap.js';
 import { describeGroupConfig } from './support/group-config-suite.js';
@@ -20,18 +21,10 @@ const unavailable = openLdapUnavailable();
 if (unavailable) console.warn(`LDAP group tests skipped: ${unavailable}`);
 const describeLdap = unavailable ? describe.skip : describe;
 
-const person = (n: number, extra: Partial<LdapPerson> = {}): LdapPerson => ({
-  uid: `user${n}`,
-  mail: `user${n}@acme.test`,
-  givenName: `First${n}`,
-  sn: `Last${n}`,
-  ...extra,
-});
 const people = [
   ...Array.from({ length: 1200 }, (_, n) => person(n)),
   person(1200, { mail: undefined }), // outside the default user filter
 ];
-const dn = (n: number) => personDn({ uid: `user${n}` });
 /**
  * 602 groups (two pages of 500): "staff" (groupOfNames) has all 1,200 people (six batches);
  * "eng" (groupOfUniqueNames) spells DNs its own way, with an optional UID, and also holds a

@@ -60,7 +60,14 @@ describeLdap('the LDAP provider against a real OpenLDAP', () => {
     },
   });
   const { employee, createConnection } = harness;
-  const sync = () => harness.sync(connectionId);
+  /**
+   * A full cycle: the stored cursor is dropped first, as this spec is about full cycles
+   * (sync-ldap-incremental.e2e-spec.ts runs incremental ones).
+   */
+  const sync = async () => {
+    await t.db.query(`DELETE FROM sync_cursor WHERE connection_id = $1`, [connectionId]);
+    return harness.sync(connectionId);
+  };
 
   beforeAll(async () => {
     // Thousands of entries: the server's 500-entry size limit makes paging necessary.
@@ -92,6 +99,8 @@ describeLdap('the LDAP provider against a real OpenLDAP', () => {
       deactivated: 0,
       skipped: 0,
       ...NO_GROUP_CHANGES,
+      mode: 'full',
+      modeReason: expect.any(String),
     });
     expect(await employee('user42@acme.test')).toMatchObject({
       firstName: 'First42',
@@ -112,7 +121,13 @@ describeLdap('the LDAP provider against a real OpenLDAP', () => {
     ]);
     const stats = await sync();
     // 1190..1199 are gone: 8 active ones are deactivated (1195 was already, 1196 never synced)
-    expect(stats).toMatchObject({ fetched: 1190, updated: 1, unchanged: 1189, deactivated: 8 });
+    expect(stats).toMatchObject({
+      mode: 'full',
+      fetched: 1190,
+      updated: 1,
+      unchanged: 1189,
+      deactivated: 8,
+    });
     expect(await employee('user1150@acme.test')).toMatchObject({ title: 'Manager' });
     expect(await employee('user1199@acme.test')).toMatchObject({ active: false });
 

@@ -12,6 +12,7 @@ import { ProviderRegistry } from '../src/directory/providers/provider-registry.j
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { FakeOkta, oktaGroup, oktaUser } from './fakes/fake-okta.js';
 import { expectError } from './support/errors.js';
+import { activeEmails as activeEmailsOf, runSync } from './support/sync-runs.js';
 import {
   bearer,
   createCompany,
@@ -25,13 +26,6 @@ import {
  * provider's (each provider's feed is tested against its own fake's wire format). Full
  * cycles read the fake Okta as usual.
  */
-
-interface JobView {
-  status: string;
-  lastError: string | null;
-  stats: Record<string, unknown> | null;
-  preview: { deactivated: { email: string }[]; blockedBy: string | null } | null;
-}
 
 /** What the next incremental cycle reads: pages of users and groups, or a failure. */
 interface Script {
@@ -151,26 +145,9 @@ async function createConnection(name: string, groups = false): Promise<string> {
   return (res.body as { id: string }).id;
 }
 
-async function run(id: string, body: object = {}): Promise<JobView> {
-  const res = await t
-    .http()
-    .post(`/api/directory/${id}/sync`)
-    .set(bearer(acme.adminKey))
-    .send(body)
-    .expect(202);
-  await worker.drain();
-  const jobId = (res.body as { jobId: string }).jobId;
-  const job = await t.http().get(`/api/sync-jobs/${jobId}`).set(bearer(acme.adminKey)).expect(200);
-  return job.body as JobView;
-}
+const run = (id: string, body: object = {}) => runSync(t, worker, acme, id, body);
 
-async function activeEmails(id: string): Promise<string[]> {
-  const rows = await t.db.query<{ email: string }>(
-    `SELECT email FROM employee WHERE source_connection_id = $1 AND active ORDER BY email`,
-    [id],
-  );
-  return rows.map((r) => r.email);
-}
+const activeEmails = (id: string) => activeEmailsOf(t, id);
 
 async function storedCursor(id: string): Promise<{ cursor: FeedCursor; fullSyncAt: Date } | null> {
   const [row] = await t.db.query<{ cursor: FeedCursor; fullSyncAt: Date }>(

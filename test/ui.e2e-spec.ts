@@ -66,6 +66,9 @@ beforeAll(async () => {
     DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true',
     PROVIDER_MAX_RETRIES: '0',
     SYNC_TRIGGER_RATE_LIMIT: '0',
+    // A failed delivery's next attempt is an hour away: the page shows it waiting, and the
+    // queue (drained by the test) leaves it there.
+    WEBHOOK_RETRY_SCHEDULE: '3600',
   });
   await t.app.listen(0, '127.0.0.1');
   origin = `http://127.0.0.1:${((t.app.getHttpServer() as Server).address() as AddressInfo).port}`;
@@ -259,6 +262,7 @@ describeInBrowser('the dashboard in a browser', () => {
     await jobStatus(page, 'SUCCEEDED');
     expect(page.url()).toBe(url); // the same page, updated in place
     expect(await page.locator('.stats').textContent()).toContain('fetched3');
+    expect(await page.locator('.details').textContent()).toMatch(/Cycle\s*full \(/);
     await screenshot(page, 'job');
 
     await page.getByRole('link', { name: 'Okta production' }).click();
@@ -331,12 +335,21 @@ describeInBrowser('the dashboard in a browser', () => {
     expect(await token.inputValue()).toBe('');
     await page.getByLabel('Name').fill('Okta (prod)');
     await page.getByLabel('Sync every (minutes)').fill('30');
+    await page.getByLabel('Full sync every (hours, 1–8760)').fill('48');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Okta (prod)' }).waitFor();
     expect(await page.locator('.details').textContent()).toContain('every 30 minutes');
+    expect(await page.locator('.details').textContent()).toContain('at least every 48 hours');
 
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection works').waitFor();
+    // A directory that refuses the token: the answer replaces the last one, in words.
+    okta.faults = [{ status: 401 }];
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'Connection failed' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(/token|credentials/i);
+    expect(await page.getByText('Connection works').count()).toBe(0);
 
     // A bad value comes back from the API next to its field.
     await page.getByRole('link', { name: 'Edit' }).click();
@@ -355,19 +368,23 @@ describeInBrowser('the dashboard in a browser', () => {
   }
 
   /**
-   * Waits until the API shows the event with this id: an event becomes visible once no
-   * transaction on the server could still commit one before it (and the database server is
-   * shared with other tests).
+   * Waits until the API's events satisfy `done`: an event becomes visible once no transaction
+   * on the server could still commit one before it (and the database server is shared with
+   * other tests). The webhook fan-out reads the same visible events.
    */
-  async function eventVisible(id: string): Promise<void> {
+  async function eventsVisible(
+    done: (events: { data: Record<string, unknown> }[]) => boolean,
+  ): Promise<void> {
     const seen = async () => {
       const res = await t.http().get('/api/events?limit=1000').set(bearer(acme.adminKey));
-      return (res.body as { items: { data: { id?: string; jobId?: string } }[] }).items.some(
-        (event) => event.data.id === id || event.data.jobId === id,
-      );
+      return done((res.body as { items: { data: Record<string, unknown> }[] }).items);
     };
     while (!(await seen())) await new Promise((resolve) => setImmediate(resolve));
   }
+
+  /** Waits until the API shows the event about this id (a person's or a job's). */
+  const eventVisible = (id: string) =>
+    eventsVisible((events) => events.some((e) => e.data.id === id || e.data.jobId === id));
 
   async function acmePeople(): Promise<{ id: string; email: string }[]> {
     const res = await t.http().get('/api/employees').set(bearer(acme.adminKey)).expect(200);
@@ -547,7 +564,9 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.getByText('No webhook endpoints').waitFor();
     const url = `${receiverOrigin}/hooks`;
     await page.getByLabel('URL').fill(url);
-    await page.getByLabel('Event types').fill('employee.deactivated, webhook.test');
+    await page.getByLabel('Only the types chosen below').check();
+    await page.getByLabel('employee.deactivated', { exact: true }).check();
+    await page.getByLabel('webhook.test', { exact: true }).check();
     await page.getByRole('button', { name: 'Create endpoint' }).click();
     await page.getByText('Copy it now').waitFor();
     expect(await page.locator('input.secret-once').inputValue()).toMatch(/^whsec_/);
@@ -617,6 +636,149 @@ describeInBrowser('the dashboard in a browser', () => {
     receiver.answer = () => ({ status: 200 });
   });
 
+  it('webhooks: types chosen from the known ones, an endpoint edited, deliveries paged and filtered, the next retry', async () => {
+    const grace = (await acmePeople()).find((p) => p.email === 'user2@acme.example')!;
+    /** `count` employee.updated events marked `batch`, visible to the fan-out when it returns. */
+    async function updates(batch: string, count: number): Promise<void> {
+      await appendEvents(
+        Array.from({ length: count }, () => ({
+          companyId: acme.id,
+          connectionId: null,
+          type: 'employee.updated' as const,
+          data: { ...grace, title: batch, changedFields: ['title'] } as never,
+        })),
+      );
+      await eventsVisible(
+        (events) => events.filter((e) => e.data.title === batch).length === count,
+      );
+    }
+
+    const page = await signIn(acme.adminKey);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    const url = `${receiverOrigin}/people`;
+    await page.getByLabel('URL').fill(url);
+    // The types are the known ones, offered by family once "only these" is chosen.
+    expect(await page.getByLabel('employee.updated', { exact: true }).count()).toBe(0);
+    await page.getByLabel('Only the types chosen below').check();
+    expect(await page.locator('.type-families input[type=checkbox]').count()).toBe(
+      CLIENT_EVENT_TYPES.length,
+    );
+    await page.getByLabel('employee.updated', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    const row = page.locator('tbody tr', { hasText: url });
+    await row.waitFor();
+    expect(await row.locator('td[data-label="Event types"]').textContent()).toBe(
+      'employee.updated',
+    );
+
+    // Edit: the form starts from the endpoint as it is.
+    await row.getByRole('link', { name: url }).click();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: `Edit ${url}` }).waitFor();
+    expect(await page.getByLabel('URL').inputValue()).toBe(url);
+    expect(await page.getByLabel('employee.updated', { exact: true }).isChecked()).toBe(true);
+    await page.getByLabel('Description (optional)').fill('The HR system');
+    await page.getByLabel('employee.deactivated', { exact: true }).check();
+    await screenshot(page, 'webhook-edit');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: url, exact: true }).waitFor();
+    const details = page.locator('.details');
+    await details.getByText('employee.updated, employee.deactivated').waitFor();
+    expect(await details.textContent()).toContain('The HR system');
+    await page.getByText('Nothing sent yet').waitFor();
+
+    // A bad URL comes back from the API at its field; Cancel leaves the endpoint as it was.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('URL').fill('ftp://hooks.example.com/people');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#webhook-url-error').waitFor();
+    expect(await page.locator('#webhook-url-error').textContent()).toContain('https');
+    expect(await page.getByLabel('URL').getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { name: url, exact: true }).waitFor();
+
+    // 21 deliveries: a page of the 20 newest, and one older.
+    await updates('Paged', 21);
+    await runQueue();
+    await page.reload();
+    await rows(page, 20);
+    await page.getByRole('button', { name: 'Older deliveries' }).click();
+    await rows(page, 1);
+    expect(await page.getByRole('button', { name: 'Older deliveries' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Newer deliveries' }).click();
+    await rows(page, 20);
+
+    // A failed attempt waits for its next one (WEBHOOK_RETRY_SCHEDULE=3600), and says when.
+    receiver.answer = () => ({ status: 503 });
+    await updates('Retried', 1);
+    await runQueue();
+    await page.reload();
+    const waiting = page.locator('tbody tr').first();
+    await waiting.locator('.badge', { hasText: 'PENDING' }).waitFor();
+    expect(await waiting.locator('td[data-label="Response"]').textContent()).toBe('503');
+    expect(await waiting.locator('td[data-label="Attempts"]').textContent()).toBe('1');
+    const next = waiting.locator('td[data-label="Next retry"] time');
+    expect(await next.textContent()).toMatch(/^in (1 hour|\d+ minutes)$/);
+    const nextAt = Date.parse((await next.getAttribute('datetime')) ?? '');
+    expect(nextAt - Date.now()).toBeGreaterThan(50 * 60_000); // an hour, less the jitter
+    expect(await waiting.locator('td[data-label="Resend"]').textContent()).toBe('—');
+    receiver.answer = () => ({ status: 200 });
+
+    // Filtered by status (kept in the URL).
+    await page.getByLabel('Status').selectOption('pending');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/status=pending/);
+    await rows(page, 1);
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('No deliveries with this status.').waitFor();
+    await page.getByLabel('Status').selectOption('delivered');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await rows(page, 20);
+    await page.getByRole('button', { name: 'Older deliveries' }).click();
+    await rows(page, 1);
+
+    // Disabled from the form: the delivery that waited is cancelled.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel(/^Enabled/).uncheck();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.details .badge', { hasText: 'DISABLED' }).waitFor();
+    await page.getByLabel('Status').selectOption('cancelled');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await rows(page, 1);
+    expect(await page.locator('tbody').textContent()).toContain('503');
+
+    // A viewer key sees the endpoint, and neither its Edit link nor its form.
+    const viewer = await signIn(viewerKey);
+    await viewer.goto(page.url());
+    await rows(viewer, 1);
+    expect(await viewer.getByRole('link', { name: 'Edit' }).count()).toBe(0);
+    await viewer.goto(page.url().replace(/\?.*$/, '/edit'));
+    await viewer.getByText('Your API key is read-only').waitFor();
+  });
+
+  it('says it is loading while the API answers, then the API’s refusal', async () => {
+    const page = await signIn(acme.adminKey);
+    let answer!: (status: number) => void;
+    const answered = new Promise<number>((resolve) => (answer = resolve));
+    await page.route('**/api/groups?*', async (route) => {
+      const status = await answered;
+      await route.fulfill({
+        status,
+        contentType: 'application/json',
+        body: JSON.stringify({ statusCode: status, message: 'Too many requests: try again soon' }),
+      });
+    });
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('status').filter({ hasText: 'Loading groups…' }).waitFor();
+    answer(429);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Too many requests: try again soon' })
+      .waitFor();
+    expect(await page.getByText('Loading groups…').count()).toBe(0);
+  });
+
   it('a viewer key sees everything read-only: no buttons', async () => {
     const page = await signIn(viewerKey);
     expect(await page.locator('.role').textContent()).toBe('read-only');
@@ -667,6 +829,31 @@ describeInBrowser('the dashboard in a browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
+    await page.getByRole('link', { name: 'Okta (prod)' }).waitFor();
+
+    // The skip link comes first, then the navigation in order.
+    const focused = () => page.evaluate<string>('document.activeElement?.textContent ?? ""');
+    const focusedId = () => page.evaluate<string>('document.activeElement?.id ?? ""');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('People');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/people/);
+    await page.getByRole('cell', { name: 'user1@acme.example' }).waitFor();
+    // Back to the skip link: it moves focus to the content, whose first control is Search.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await focusedId()).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('q');
+    await page.keyboard.type('grace');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/q=grace/);
+    await rows(page, 1);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
@@ -692,7 +879,8 @@ describeInBrowser('the dashboard in a browser', () => {
     await rows(page, 2);
     expect(await overflow()).toBeLessThanOrEqual(phone.width);
     await page.getByRole('link', { name: 'Webhooks' }).click();
-    await page.getByText('No webhook endpoints').waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    await page.getByLabel('Only the types chosen below').check();
     expect(await overflow()).toBeLessThanOrEqual(phone.width);
     await page.getByRole('link', { name: 'Events' }).click();
     await page.locator('tbody tr').first().waitFor();

@@ -10,6 +10,7 @@ import { Events1764700000000 } from '../../migrations/1764700000000-Events.js';
 import { Webhooks1764710000000 } from '../../migrations/1764710000000-Webhooks.js';
 import { Groups1764720000000 } from '../../migrations/1764720000000-Groups.js';
 import { IncrementalSync1764730000000 } from '../../migrations/1764730000000-IncrementalSync.js';
+import { JobCompanyFinished1764750000000 } from '../../migrations/1764750000000-JobCompanyFinished.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   Webhooks1764710000000,
   Groups1764720000000,
   IncrementalSync1764730000000,
+  JobCompanyFinished1764750000000,
 ];
 
 /**

@@ -47,6 +47,9 @@ export interface FakeEntraOptions {
 const SCOPE = 'https://graph.microsoft.com/.default';
 const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
 const GROUP_SELECT = 'id,displayName,description';
+const GROUP_DELTA_SELECT = `${GROUP_SELECT},members`;
+const DELTA = /^\/v1\.0\/(users|groups)\/delta$/;
+const MEMBER_OF = /^\/v1\.0\/groups\/([^/]+)\/transitiveMemberOf\/microsoft\.graph\.group$/;
 const MEMBERS = /^\/v1\.0\/groups\/([^/]+)\/(members|transitiveMembers)\/microsoft\.graph\.user$/;
 
 /**
@@ -57,7 +60,12 @@ const MEMBERS = /^\/v1\.0\/groups\/([^/]+)\/(members|transitiveMembers)\/microso
  * expire, Graph's `{error: {code, message, innerError}}` errors, 429/503 with Retry-After.
  * Groups likewise: `GET /v1.0/groups` with `$select`/`$top` and a `$filter` subset
  * (`startswith(displayName,'…')`, `displayName eq '…'`), and a group's user members, direct
- * (`/members/microsoft.graph.user`) or flattened (`/transitiveMembers/microsoft.graph.user`).
+ * (`/members/microsoft.graph.user`) or flattened (`/transitiveMembers/microsoft.graph.user`),
+ * and the groups a group is nested in (`/transitiveMemberOf/microsoft.graph.group`).
+ * Delta queries: `/users/delta` and `/groups/delta` with `$deltatoken=latest` (a deltaLink, no
+ * data), then deltaLinks and `$skiptoken` nextLinks that stand for a position in a change log
+ * the test appends to through changeUser, removeUser, changeGroup and removeGroup; links
+ * forgotten by expireDeltaLinks answer Graph's expired-link error.
  */
 export class FakeEntra {
   readonly tenantId: string;
@@ -79,6 +87,15 @@ export class FakeEntra {
   listFaults = new Map<string, GraphFault>();
   /** Where `@odata.nextLink` points (default: this server), to test a link to another host. */
   nextLinkBase?: string;
+  /** Where `@odata.deltaLink` points (default: this server). */
+  deltaLinkBase?: string;
+  /** Entries per delta page (Graph chooses its own; a test makes it small to page). */
+  deltaPageSize = 100;
+  /** What an expired deltaLink gets: 410 Gone, or the 400 `syncStateNotFound` of a 7-day-old one. */
+  expiredStatus: 400 | 410 = 410;
+  /** Each change as its delta entry, per collection, in order: a deltaLink is a position here. */
+  private readonly changeLog: Record<DeltaList, object[]> = { users: [], groups: [] };
+  private readonly deltaTokens = new Map<string, DeltaPosition>();
   private readonly tokens = new Map<string, number>();
   private readonly skipTokens = new Map<string, number>();
   private server?: Server;
@@ -93,6 +110,18 @@ export class FakeEntra {
 
   get clientSecret(): string {
     return this.clientSecrets[0];
+  }
+
+  /** An entra-id connection's config for this tenant, with `extra` fields on top. */
+  connectionConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      tenantId: this.tenantId,
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      authorityHost: this.url,
+      graphBaseUrl: this.url,
+      ...extra,
+    };
   }
 
   async start(): Promise<string> {
@@ -123,12 +152,81 @@ export class FakeEntra {
     this.listFaults.clear();
     this.expiresIn = 3599;
     this.nextLinkBase = undefined;
+    this.deltaLinkBase = undefined;
+    this.deltaPageSize = 100;
+    this.expiredStatus = 410;
+  }
+
+  /** A user created or changed in the tenant (as its delta entry: every selected property). */
+  putUser(user: GraphUserJson): void {
+    const index = this.users.findIndex((u) => u.id === user.id);
+    if (index < 0) this.users.push(user);
+    else this.users[index] = user;
+    this.changeLog.users.push(user);
+  }
+
+  changeUser(id: string, changes: Partial<GraphUserJson>): void {
+    const user = this.users.find((u) => u.id === id);
+    if (!user) throw new Error(`no user ${id}`);
+    this.putUser({ ...user, ...changes });
+  }
+
+  /** A user deleted (`deleted`) or soft-deleted / out of scope (`changed`). */
+  removeUser(id: string, reason: 'changed' | 'deleted' = 'changed'): void {
+    this.users = this.users.filter((u) => u.id !== id);
+    this.changeLog.users.push(removedEntry('user', id, reason));
+    // Graph reports the user's groups changed too, the user removed from their members.
+    for (const { group, memberIds } of this.groups.filter((g) => g.memberIds.includes(id))) {
+      this.putGroup(
+        group,
+        memberIds.filter((member) => member !== id),
+      );
+    }
+  }
+
+  /**
+   * A group created, renamed or given new direct members: its entry carries its properties
+   * and, in `members@delta`, the members added and (with `@removed`) removed.
+   */
+  putGroup(group: GraphGroupJson, memberIds?: string[]): void {
+    const known = this.groups.find((g) => g.group.id === group.id);
+    const before = known?.memberIds ?? [];
+    const after = memberIds ?? before;
+    if (known) Object.assign(known, { group, memberIds: after });
+    else this.groups.push({ group, memberIds: after });
+    const memberEntry = (id: string) => ({
+      '@odata.type': this.groups.some((g) => g.group.id === id)
+        ? '#microsoft.graph.group'
+        : '#microsoft.graph.user',
+      id,
+    });
+    const membersDelta = [
+      ...after.filter((id) => !before.includes(id)).map(memberEntry),
+      ...before
+        .filter((id) => !after.includes(id))
+        .map((id) => ({ ...memberEntry(id), '@removed': { reason: 'deleted' } })),
+    ];
+    this.changeLog.groups.push(
+      membersDelta.length ? { ...group, 'members@delta': membersDelta } : group,
+    );
+  }
+
+  removeGroup(id: string): void {
+    this.groups = this.groups.filter((g) => g.group.id !== id);
+    this.changeLog.groups.push(removedEntry('group', id, 'deleted'));
+  }
+
+  /** Every deltaLink and delta nextLink handed out so far stops working. */
+  expireDeltaLinks(): void {
+    this.deltaTokens.clear();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
     if (token) return this.tokenEndpoint(decodeURIComponent(token[1]), req, res);
+    const delta = DELTA.exec(url.pathname);
+    if (delta) return this.deltaEndpoint(url, delta[1] as DeltaList, req, res);
     const list = this.listAt(url);
     if (list) return this.listEndpoint(url, list, req, res);
     return this.graphError(res, 404, 'Request_ResourceNotFound', 'Resource not found.');
@@ -229,11 +327,20 @@ export class FakeEntra {
       }
       return { select: GROUP_SELECT, items: this.groups.map((g) => g.group).filter(matches) };
     }
+    const direct = (id: string) => this.groups.find((g) => g.group.id === id)?.memberIds;
+    const memberOf = MEMBER_OF.exec(url.pathname);
+    if (memberOf) {
+      const id = decodeURIComponent(memberOf[1]);
+      if (!direct(id)) return undefined;
+      const ancestors = this.groups.filter((g) =>
+        transitiveMemberIds(g.group.id, direct).includes(id),
+      );
+      return { select: GROUP_SELECT, items: ancestors.map((g) => g.group) };
+    }
     const members = MEMBERS.exec(url.pathname);
     if (!members) return undefined;
     const group = this.groups.find((g) => g.group.id === decodeURIComponent(members[1]));
     if (!group) return undefined;
-    const direct = (id: string) => this.groups.find((g) => g.group.id === id)?.memberIds;
     const ids =
       members[2] === 'members' ? group.memberIds : transitiveMemberIds(group.group.id, direct);
     const users = ids.flatMap((id) => this.users.filter((user) => user.id === id));
@@ -249,32 +356,7 @@ export class FakeEntra {
     req: IncomingMessage,
     res: ServerResponse,
   ): void {
-    this.graphRequests.push({
-      url: url.pathname + url.search,
-      authorization: req.headers.authorization,
-      at: Date.now(),
-    });
-    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!bearer) {
-      return this.graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
-    }
-    const expiry = this.tokens.get(bearer);
-    if (expiry === undefined) {
-      return this.graphError(
-        res,
-        401,
-        'InvalidAuthenticationToken',
-        'Access token validation failure. Invalid audience.',
-      );
-    }
-    if (expiry <= Date.now()) {
-      return this.graphError(
-        res,
-        401,
-        'InvalidAuthenticationToken',
-        'Lifetime validation failed, the token is expired.',
-      );
-    }
+    if (!this.authorized(url, req, res)) return;
     if ('status' in list) return this.graphError(res, list.status, list.code, list.message);
     const top = Number(url.searchParams.get('$top') ?? 100);
     if (!Number.isInteger(top) || top < 1 || top > 999) {
@@ -318,6 +400,97 @@ export class FakeEntra {
         `${this.nextLinkBase ?? this.url}${url.pathname}?${kept}&$skiptoken=${next}`;
     }
     this.json(res, 200, body);
+  }
+
+  /** Records a Graph request, and answers 401 unless it carries a live token. */
+  private authorized(url: URL, req: IncomingMessage, res: ServerResponse): boolean {
+    this.graphRequests.push({
+      url: url.pathname + url.search,
+      authorization: req.headers.authorization,
+      at: Date.now(),
+    });
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!bearer) {
+      this.graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
+      return false;
+    }
+    const expiry = this.tokens.get(bearer);
+    if (expiry === undefined) {
+      this.graphError(
+        res,
+        401,
+        'InvalidAuthenticationToken',
+        'Access token validation failure. Invalid audience.',
+      );
+      return false;
+    }
+    if (expiry <= Date.now()) {
+      this.graphError(
+        res,
+        401,
+        'InvalidAuthenticationToken',
+        'Lifetime validation failed, the token is expired.',
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A delta query: `$deltatoken=latest` (with the expected `$select`) answers a deltaLink at the
+   * log's end and no data; a deltaLink or nextLink answers the log's entries from its position,
+   * a page at a time, the last page with a new deltaLink at the log's end.
+   */
+  private deltaEndpoint(
+    url: URL,
+    list: DeltaList,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    if (!this.authorized(url, req, res)) return;
+    const log = this.changeLog[list];
+    const deltaToken = url.searchParams.get('$deltatoken');
+    if (deltaToken === 'latest') {
+      if (url.searchParams.get('$select') !== (list === 'users' ? SELECT : GROUP_DELTA_SELECT)) {
+        return this.graphError(res, 400, 'Request_BadRequest', 'Unexpected $select.');
+      }
+      return this.json(res, 200, this.deltaPage(list, [], { list, position: log.length, page: 0 }));
+    }
+    const at = this.deltaTokens.get(deltaToken ?? url.searchParams.get('$skiptoken') ?? '');
+    if (!at || at.list !== list) {
+      return this.expiredStatus === 410
+        ? this.graphError(
+            res,
+            410,
+            'resyncRequired',
+            'Resync required: the delta token is no longer valid.',
+          )
+        : this.graphError(
+            res,
+            400,
+            'syncStateNotFound',
+            'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
+          );
+    }
+    const fault = this.takeFault(url.pathname, at.page);
+    if (fault) return this.applyFault(fault, res);
+    const end = Math.min(at.position + this.deltaPageSize, log.length);
+    const entries = log.slice(at.position, end);
+    this.json(res, 200, this.deltaPage(list, entries, { list, position: end, page: at.page + 1 }));
+  }
+
+  /** A delta page: a nextLink to `next` while the log goes on, else a deltaLink at its end. */
+  private deltaPage(list: DeltaList, value: object[], next: DeltaPosition): object {
+    const token = randomBytes(18).toString('base64url');
+    const more = next.position < this.changeLog[list].length;
+    this.deltaTokens.set(token, more ? next : { ...next, page: 0 });
+    const base = (more ? this.nextLinkBase : this.deltaLinkBase) ?? this.url;
+    const link = `${base}/v1.0/${list}/delta?$${more ? 'skiptoken' : 'deltatoken'}=${token}`;
+    return {
+      '@odata.context': `${this.url}/v1.0/$metadata#${list}`,
+      value,
+      [more ? '@odata.nextLink' : '@odata.deltaLink']: link,
+    };
   }
 
   private takeFault(path: string, pageNumber: number): GraphFault | undefined {
@@ -397,6 +570,19 @@ export class FakeEntra {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
   }
+}
+
+type DeltaList = 'users' | 'groups';
+
+/** Where a delta or skip token resumes: a position in a change log, and its page's number. */
+interface DeltaPosition {
+  list: DeltaList;
+  position: number;
+  page: number;
+}
+
+function removedEntry(type: 'user' | 'group', id: string, reason: 'changed' | 'deleted') {
+  return { '@odata.type': `#microsoft.graph.${type}`, id, '@removed': { reason } };
 }
 
 /** One Graph collection: the `$select` it expects and its items in order. */

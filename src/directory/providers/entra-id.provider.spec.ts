@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EntraIdConfig } from '../dto/provider-configs.js';
 import { ProviderError } from './directory-provider.js';
-import { EntraIdProvider, tokenError, toDirectoryUser } from './entra-id.provider.js';
+import { EntraIdProvider, tokenError } from './entra-id.provider.js';
+import { toDirectoryUser } from './entra-graph.js';
 import type { JsonRequest, ProviderHttpClient } from './provider-http-client.js';
 
 const config: EntraIdConfig = {

@@ -3,17 +3,34 @@ import { syncsGroups, type ProviderConfig } from '../connection-config.js';
 import type { EntraIdConfig } from '../dto/provider-configs.js';
 import {
   ProviderError,
+  type ChangeFeed,
   type ConnectionTestResult,
   type DirectoryProvider,
   type DirectoryUser,
   type GroupReader,
 } from './directory-provider.js';
 import { testFirstPages } from './connection-test.js';
+import { EntraDeltaFeed } from './entra-delta.js';
+import {
+  DEFAULT_GRAPH_BASE_URL,
+  graphBase,
+  GRAPH_PROVIDER,
+  GROUP_SELECT,
+  GROUPS,
+  PAGE_SIZE,
+  toDirectoryUser,
+  trimSlash,
+  USER_SELECT,
+  USERS,
+  type Collection,
+  type GraphGroup,
+  type GraphPage,
+  type GraphUser,
+} from './entra-graph.js';
 import { directoryGroup, idText, membersOfListedGroup } from './group-pages.js';
-import type { ProviderHttpClient } from './provider-http-client.js';
+import type { JsonRequest, ProviderHttpClient } from './provider-http-client.js';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 /** National clouds have Graph hosts of their own, and tokens scoped to them. */
 const NATIONAL_GRAPH_HOSTS = new Set([
@@ -21,41 +38,9 @@ const NATIONAL_GRAPH_HOSTS = new Set([
   'dod-graph.microsoft.us',
   'microsoftgraph.chinacloudapi.cn',
 ]);
-const SELECT = 'id,mail,userPrincipalName,givenName,surname,department,jobTitle,accountEnabled';
-const GROUP_SELECT = 'id,displayName,description';
-/** Graph's largest page for /users, /groups and a group's members. */
-const PAGE_SIZE = 999;
 /** A token is renewed this long before it expires (or at half its life, if that is shorter). */
 const TOKEN_RENEW_MARGIN_MS = 60_000;
 const TOKEN_PROVIDER = 'Entra ID';
-const GRAPH_PROVIDER = 'Microsoft Graph';
-const GUEST_UPN = /#EXT#@/i;
-const ADDRESS = /^[^\s@]+@[^\s@]+$/;
-
-interface GraphUser {
-  id?: unknown;
-  mail?: unknown;
-  userPrincipalName?: unknown;
-  givenName?: unknown;
-  surname?: unknown;
-  department?: unknown;
-  jobTitle?: unknown;
-  accountEnabled?: unknown;
-}
-
-interface GraphGroup {
-  id?: unknown;
-  displayName?: unknown;
-  description?: unknown;
-}
-
-/** What a Graph list holds, for messages: its noun, and the permission that lets us read it. */
-interface Collection {
-  noun: string;
-  permission: string;
-}
-const USERS: Collection = { noun: 'user', permission: 'User.Read.All' };
-const GROUPS: Collection = { noun: 'group', permission: 'GroupMember.Read.All' };
 
 interface CachedToken {
   accessToken: string;
@@ -81,10 +66,15 @@ export class EntraIdProvider implements DirectoryProvider {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Graph delta queries on users and, when the connection syncs them, groups. */
+  readonly feed: ChangeFeed = new EntraDeltaFeed((raw, url, what, signal, classifyError) =>
+    this.list(raw, url, what, signal, classifyError),
+  );
+
   async *pages(raw: ProviderConfig, signal: AbortSignal): AsyncIterable<DirectoryUser[]> {
-    const path = `/v1.0/users?$select=${SELECT}&$top=${PAGE_SIZE}`;
-    for await (const page of this.list(raw, path, USERS, signal)) {
-      yield (page as GraphUser[]).map(toDirectoryUser);
+    const url = `${graphBase(raw)}/v1.0/users?$select=${USER_SELECT}&$top=${PAGE_SIZE}`;
+    for await (const page of this.list(raw, url, USERS, signal)) {
+      yield (page.value as GraphUser[]).map(toDirectoryUser);
     }
   }
 
@@ -100,11 +90,12 @@ export class EntraIdProvider implements DirectoryProvider {
     const query = `$select=${GROUP_SELECT}&$top=${PAGE_SIZE}`;
     const filter = config.groupFilter ? `&$filter=${encodeURIComponent(config.groupFilter)}` : '';
     const relation = config.flattenNestedGroups ? 'transitiveMembers' : 'members';
-    const list = (path: string) => this.list(raw, path, GROUPS, signal);
+    const base = graphBase(raw);
+    const list = (path: string) => this.list(raw, `${base}${path}`, GROUPS, signal);
     return {
       async *groups() {
         for await (const page of list(`/v1.0/groups?${query}${filter}`)) {
-          yield (page as GraphGroup[]).map((g) =>
+          yield (page.value as GraphGroup[]).map((g) =>
             directoryGroup(g.id, g.displayName, g.description),
           );
         }
@@ -112,7 +103,7 @@ export class EntraIdProvider implements DirectoryProvider {
       async *members(group) {
         const path = `/v1.0/groups/${encodeURIComponent(group.externalId)}/${relation}`;
         const pages = list(`${path}/microsoft.graph.user?$select=id&$top=${PAGE_SIZE}`);
-        for await (const page of membersOfListedGroup(pages, GRAPH_PROVIDER, group)) {
+        for await (const page of membersOfListedGroup(valuesOf(pages), GRAPH_PROVIDER, group)) {
           yield (page as GraphUser[]).map((user) => idText(user.id));
         }
       },
@@ -124,30 +115,30 @@ export class EntraIdProvider implements DirectoryProvider {
   }
 
   /**
-   * Every page of one Graph collection, from `pathAndQuery` under the Graph base URL, following
-   * `@odata.nextLink` exactly as given.
+   * Every page of one Graph collection from `url`, following `@odata.nextLink` exactly as
+   * given, on the configured Graph host only (the HTTP client refuses any other).
+   * `classifyError` reads a refusal the caller's way (a delta link Graph no longer accepts).
    */
   private async *list(
     raw: ProviderConfig,
-    pathAndQuery: string,
+    url: string,
     what: Collection,
     signal: AbortSignal,
-  ): AsyncIterable<unknown[]> {
+    classifyError?: JsonRequest['classifyError'],
+  ): AsyncIterable<GraphPage> {
     const config = raw as unknown as EntraIdConfig;
-    const graphBase = trimSlash(config.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL);
-    const origin = new URL(graphBase).origin;
-    let next: string | undefined = `${graphBase}${pathAndQuery}`;
+    const origin = new URL(graphBase(raw)).origin;
+    let next: string | undefined = url;
     while (next) {
-      const body = await this.getPage(config, next, origin, what, signal);
+      const body = await this.getPage(config, next, origin, what, signal, classifyError);
       if (typeof body !== 'object' || body === null || !Array.isArray(body.value)) {
         throw new ProviderError(
           'transient',
           `Microsoft Graph sent a ${what.noun} list without a "value" array`,
         );
       }
-      yield body.value as unknown[];
-      const link = body['@odata.nextLink'];
-      next = typeof link === 'string' && link ? link : undefined;
+      next = link(body['@odata.nextLink']);
+      yield { value: body.value as unknown[], deltaLink: link(body['@odata.deltaLink']) };
     }
   }
 
@@ -161,6 +152,7 @@ export class EntraIdProvider implements DirectoryProvider {
     origin: string,
     what: Collection,
     signal: AbortSignal,
+    classifyError: JsonRequest['classifyError'],
   ): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token(config, signal);
@@ -170,6 +162,7 @@ export class EntraIdProvider implements DirectoryProvider {
           signal,
           origin,
           provider: GRAPH_PROVIDER,
+          classifyError,
         });
         return body as Record<string, unknown>;
       } catch (error) {
@@ -291,34 +284,10 @@ function statusOf(error: ProviderError): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-export function toDirectoryUser(user: GraphUser): DirectoryUser {
-  const upn = text(user.userPrincipalName);
-  const upnAddress = upn && ADDRESS.test(upn) && !GUEST_UPN.test(upn) ? upn : undefined;
-  return {
-    externalId: idText(user.id),
-    email: nonEmpty(user.mail) ?? upnAddress,
-    firstName: text(user.givenName),
-    lastName: text(user.surname),
-    department: optionalText(user, 'department'),
-    title: optionalText(user, 'jobTitle'),
-    active: user.accountEnabled !== false,
-  };
+async function* valuesOf(pages: AsyncIterable<GraphPage>): AsyncIterable<unknown[]> {
+  for await (const page of pages) yield page.value;
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() ? value : undefined;
-}
-
-/** Absent: not sent (keep what we have). Present but null: cleared in Entra ID. */
-function optionalText(user: GraphUser, field: keyof GraphUser): string | undefined {
-  if (!(field in user)) return undefined;
-  return text(user[field]) ?? '';
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
+function link(value: unknown): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
 }

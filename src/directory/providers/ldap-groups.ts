@@ -2,7 +2,7 @@ import { NoSuchObjectError, type Client, type Entry } from 'ldapts';
 import type { LdapConfig } from '../dto/provider-configs.js';
 import type { DirectoryGroup, GroupReader } from './directory-provider.js';
 import { directoryGroup, groupGone } from './group-pages.js';
-import { IdleSession } from './idle-session.js';
+import type { IdleSession } from './idle-session.js';
 import {
   baseAttribute,
   canonicalDn,
@@ -15,6 +15,9 @@ import {
   classify,
   externalIdOf,
   idAttributes,
+  idFilter,
+  ldapSession,
+  pagedSearch,
   PAGE_SIZE,
   text,
   userAttributes,
@@ -25,8 +28,6 @@ const DEFAULT_GROUP_FILTER =
   '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))';
 /** Member DNs resolved per search: one `(|(uid=…)…)` filter of this many clauses. */
 export const MEMBER_BATCH = 200;
-/** The session's connection is closed once no read has used it for this long. */
-const IDLE_CLOSE_MS = 2000;
 const PROVIDER = 'the LDAP server';
 
 /**
@@ -45,7 +46,8 @@ const PROVIDER = 'the LDAP server';
  * directory. A member DN that is not such a person — a nested group, someone outside the user
  * filter, a dangling DN — is left out: nested groups are not flattened.
  *
- * The reader remembers the DN of each group it listed (a short string per group), and its
+ * The reader remembers the DN of each group it listed (a short string per group); a group it
+ * did not list (one an incremental cycle found changed) is first looked up by its id. Its
  * reads share one bound connection (an IdleSession).
  */
 export class LdapGroupReader implements GroupReader {
@@ -57,58 +59,53 @@ export class LdapGroupReader implements GroupReader {
     connect: () => Client,
     private readonly signal: AbortSignal,
   ) {
-    const bind = async () => {
-      const client = connect();
-      await client.bind(config.bindDN, config.bindPassword).catch(classify);
-      return client;
-    };
-    this.session = new IdleSession(bind, (client) => client.unbind(), IDLE_CLOSE_MS, signal);
+    this.session = ldapSession(config, connect, signal);
   }
 
   groups(): AsyncIterable<DirectoryGroup[]> {
     return this.session.stream((client) => this.listGroups(client));
   }
 
-  async *members(group: DirectoryGroup): AsyncIterable<string[]> {
-    const dn = this.dnById.get(group.externalId);
-    if (dn === undefined) {
-      throw new Error(`the LDAP group ${group.externalId} was not listed by this reader`);
-    }
-    yield* this.session.stream((client) => this.listMembers(client, dn, group));
+  members(group: DirectoryGroup): AsyncIterable<string[]> {
+    return this.session.stream((client) => this.listMembers(client, group));
   }
 
   private async *listGroups(client: Client): AsyncIterable<DirectoryGroup[]> {
-    const names = { name: 'cn', description: 'description', ...this.config.groupAttributes };
-    const search = client.searchPaginated(this.config.groupBaseDN ?? this.config.baseDN, {
-      scope: 'sub',
-      filter: this.config.groupFilter ?? DEFAULT_GROUP_FILTER,
-      attributes: [names.name, names.description, ...idAttributes(names.externalId)],
-      explicitBufferAttributes: ['objectGUID'],
-      paged: { pageSize: PAGE_SIZE },
-    });
-    for (;;) {
-      const page = await search.next().catch(classify);
-      if (page.done) return;
-      this.signal.throwIfAborted();
-      yield page.value.searchEntries.map((entry) => {
-        const externalId = externalIdOf(entry, names.externalId);
-        this.dnById.set(externalId, entry.dn);
-        return directoryGroup(externalId, text(entry[names.name]), text(entry[names.description]));
+    const listing = groupListing(this.config);
+    const search = { filter: listing.filter, attributes: listing.attributes };
+    for await (const entries of pagedSearch(client, listing.base, search, this.signal)) {
+      yield entries.map((entry) => {
+        const group = listing.toGroup(entry);
+        this.dnById.set(group.externalId, entry.dn);
+        return group;
       });
     }
   }
 
-  private async *listMembers(
-    client: Client,
-    dn: string,
-    group: DirectoryGroup,
-  ): AsyncIterable<string[]> {
+  private async *listMembers(client: Client, group: DirectoryGroup): AsyncIterable<string[]> {
+    const dn = this.dnById.get(group.externalId) ?? (await this.findDn(client, group));
     const memberDns = await this.memberDns(client, dn, group);
     for (let i = 0; i < memberDns.length; i += MEMBER_BATCH) {
       this.signal.throwIfAborted();
       const ids = await this.resolve(client, memberDns.slice(i, i + MEMBER_BATCH));
       if (ids.length) yield ids;
     }
+  }
+
+  /** The DN of a group this reader did not list, found by its id (the id may be the DN). */
+  private async findDn(client: Client, group: DirectoryGroup): Promise<string> {
+    const listing = groupListing(this.config);
+    const byId = idFilter(group.externalId, listing.idAttribute);
+    if (!byId) return group.externalId;
+    const { searchEntries } = await client
+      .search(listing.base, {
+        scope: 'sub',
+        filter: `(&${listing.filter}${byId})`,
+        attributes: ['1.1'],
+      })
+      .catch(classify);
+    if (!searchEntries[0]) throw groupGone(PROVIDER, group);
+    return searchEntries[0].dn;
   }
 
   /** The group's member DNs, every range of them on Active Directory. */
@@ -179,4 +176,24 @@ export class LdapGroupReader implements GroupReader {
       })
       .map((entry) => externalIdOf(entry, names.externalId));
   }
+}
+
+/**
+ * How a connection's groups are searched and read: under `groupBaseDN` (default `baseDN`)
+ * with `groupFilter`; the name, description and id attributes only.
+ */
+export function groupListing(config: LdapConfig) {
+  const names = { name: 'cn', description: 'description', ...config.groupAttributes };
+  return {
+    base: config.groupBaseDN ?? config.baseDN,
+    filter: config.groupFilter ?? DEFAULT_GROUP_FILTER,
+    attributes: [names.name, names.description, ...idAttributes(names.externalId)],
+    idAttribute: names.externalId,
+    toGroup: (entry: Entry): DirectoryGroup =>
+      directoryGroup(
+        externalIdOf(entry, names.externalId),
+        text(entry[names.name]),
+        text(entry[names.description]),
+      ),
+  };
 }

@@ -1,6 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { Client, type Entry } from 'ldapts';
+import { Client } from 'ldapts';
 import { syncsGroups, type ProviderConfig } from '../connection-config.js';
 import type { LdapConfig } from '../dto/provider-configs.js';
 import { providerUrlProblem } from '../network-policy.js';
@@ -13,20 +13,16 @@ import {
 } from './directory-provider.js';
 import {
   classify,
-  externalIdOf,
-  idAttributes,
-  PAGE_SIZE,
-  text,
+  pagedSearch,
+  toDirectoryUser,
   userAttributes,
   userFilter,
-  type UserAttributes,
+  userSearchAttributes,
 } from './ldap-entries.js';
+import { LdapChangeFeed } from './ldap-feed.js';
 import { LdapGroupReader } from './ldap-groups.js';
 import { testFirstPages } from './connection-test.js';
 import { guardedLookup } from './provider-http-client.js';
-
-/** Active Directory's userAccountControl flag ACCOUNTDISABLE. */
-const ACCOUNT_DISABLED = 0x2;
 
 export interface LdapOptions {
   allowPrivateNetworks: boolean;
@@ -38,10 +34,11 @@ export interface LdapOptions {
  * (500 a page), streamed page by page. The external id is `entryUUID` (OpenLDAP) or
  * `objectGUID` (AD) unless configured; AD's disabled flag makes a user inactive. The server's
  * resolved address obeys the same network policy as the HTTP providers. Groups: see
- * LdapGroupReader.
+ * LdapGroupReader; incremental cycles: see LdapChangeFeed.
  */
 export class LdapProvider implements DirectoryProvider {
   readonly type = 'ldap' as const;
+  readonly feed = new LdapChangeFeed((config) => this.client(config));
 
   constructor(private readonly options: LdapOptions) {}
 
@@ -53,26 +50,9 @@ export class LdapProvider implements DirectoryProvider {
     signal.addEventListener('abort', stop, { once: true });
     try {
       await client.bind(config.bindDN, config.bindPassword).catch(classify);
-      const search = client.searchPaginated(config.baseDN, {
-        scope: 'sub',
-        filter: userFilter(config),
-        attributes: [
-          names.email,
-          names.firstName,
-          names.lastName,
-          names.department,
-          names.title,
-          ...idAttributes(names.externalId),
-          'userAccountControl',
-        ],
-        explicitBufferAttributes: ['objectGUID'],
-        paged: { pageSize: PAGE_SIZE },
-      });
-      for (;;) {
-        const page = await search.next().catch(classify);
-        if (page.done) return;
-        signal.throwIfAborted();
-        yield page.value.searchEntries.map((entry) => toDirectoryUser(entry, names));
+      const search = { filter: userFilter(config), attributes: userSearchAttributes(names) };
+      for await (const entries of pagedSearch(client, config.baseDN, search, signal)) {
+        yield entries.map((entry) => toDirectoryUser(entry, names));
       }
     } finally {
       signal.removeEventListener('abort', stop);
@@ -116,17 +96,4 @@ export class LdapProvider implements DirectoryProvider {
         : {}),
     });
   }
-}
-
-function toDirectoryUser(entry: Entry, names: UserAttributes): DirectoryUser {
-  const flags = Number(text(entry.userAccountControl) ?? 0);
-  return {
-    externalId: externalIdOf(entry, names.externalId),
-    email: text(entry[names.email]),
-    firstName: text(entry[names.firstName]),
-    lastName: text(entry[names.lastName]),
-    department: text(entry[names.department]),
-    title: text(entry[names.title]),
-    active: (flags & ACCOUNT_DISABLED) === 0,
-  };
 }

@@ -40,7 +40,8 @@ export interface JsonRequest {
    * Reads a 4xx answer (other than 429) the provider's way, from its status and JSON body
    * (undefined when not JSON): a ProviderError to throw instead of the default
    * classification (a `transient` one is retried in place like a 429), or undefined to keep
-   * the default.
+   * the default. An error it throws itself reaches the caller as is, unretried (a change
+   * feed's cursor the provider no longer accepts).
    */
   classifyError?: (status: number, body: unknown) => ProviderError | undefined;
 }

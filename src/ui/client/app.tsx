@@ -13,7 +13,7 @@ import { PeoplePage } from './pages/people.js';
 import { PersonPage } from './pages/person.js';
 import { QueuePage } from './pages/queue.js';
 import { SignIn } from './pages/sign-in.js';
-import { WebhookPage } from './pages/webhook.js';
+import { WebhookEditPage, WebhookPage } from './pages/webhook.js';
 import { WebhooksPage } from './pages/webhooks.js';
 import { href, matchPath, useLocation, type Location } from './router.js';
 import type { Me } from './types.js';
@@ -47,6 +47,7 @@ const ROUTES: Route[] = [
   { pattern: '/events', page: EventsPage, section: 'Events' },
   { pattern: '/webhooks', page: WebhooksPage, section: 'Webhooks' },
   { pattern: '/webhooks/:id', page: WebhookPage, section: 'Webhooks' },
+  { pattern: '/webhooks/:id/edit', page: WebhookEditPage, section: 'Webhooks' },
   { pattern: '/queue', page: QueuePage, section: 'Queue' },
 ];
 

@@ -108,6 +108,46 @@ export function ShowMore({ list }: { list: Paged<unknown> }) {
 }
 
 /**
+ * A keyset-paged list shown one page at a time: the cursors walked from the newest page, so
+ * "Newer" goes back the way it came. The page on screen is one API page, which a poll or a
+ * reload refreshes as a whole.
+ */
+export function useCursorPages() {
+  const [cursors, setCursors] = useState<string[]>([]);
+  return {
+    cursor: cursors[cursors.length - 1] as string | undefined,
+    newer: cursors.length > 0 ? () => setCursors(cursors.slice(0, -1)) : undefined,
+    older: (nextCursor: string) => setCursors([...cursors, nextCursor]),
+  };
+}
+
+/** "Newer …" and "Older …" under a list of `useCursorPages`, where there is such a page. */
+export function OlderNewer({
+  pages,
+  nextCursor,
+  noun,
+}: {
+  pages: ReturnType<typeof useCursorPages>;
+  nextCursor: string | null | undefined;
+  noun: string;
+}) {
+  return (
+    <div class="pager">
+      {pages.newer ? (
+        <button type="button" class="button secondary" onClick={pages.newer}>
+          Newer {noun}
+        </button>
+      ) : null}
+      {nextCursor ? (
+        <button type="button" class="button secondary" onClick={() => pages.older(nextCursor)}>
+          Older {noun}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/**
  * A filter's connection choice ("All" or one of `connections`). Each option says whether it
  * is the chosen one: the connections arrive after the value, and a select's own `value` set
  * before its options exist would stay on "All".

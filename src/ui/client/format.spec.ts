@@ -12,6 +12,7 @@ const connection = (over: Partial<Connection>): Connection => ({
   syncIntervalMinutes: 60,
   maxAttempts: 4,
   deprovisionThresholdPercent: 20,
+  fullSyncIntervalHours: 24,
   lastSyncAt: null,
   lastSyncCount: null,
   lastError: null,

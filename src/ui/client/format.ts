@@ -68,10 +68,14 @@ export const STAT_NAMES = [
   'skipped',
 ] as const satisfies (keyof SyncStats)[];
 
-/** "450 fetched · 3 created · 2 deactivated" (zeros left out, except fetched). */
+/**
+ * "450 fetched · 3 created · 2 deactivated" (zeros left out, except fetched), after
+ * "incremental · " when the run read only the change feed.
+ */
 export function statsLine(stats: SyncStats | null): string {
   if (!stats) return '—';
-  return STAT_NAMES.filter((name) => name === 'fetched' || stats[name] > 0)
-    .map((name) => `${stats[name]} ${name}`)
-    .join(' · ');
+  const counts = STAT_NAMES.filter((name) => name === 'fetched' || stats[name] > 0).map(
+    (name) => `${stats[name]} ${name}`,
+  );
+  return [...(stats.mode === 'incremental' ? ['incremental'] : []), ...counts].join(' · ');
 }

@@ -27,6 +27,7 @@ export interface Connection {
   syncIntervalMinutes: number | null;
   maxAttempts: number;
   deprovisionThresholdPercent: number;
+  fullSyncIntervalHours: number;
   lastSyncAt: string | null;
   lastSyncCount: number | null;
   lastError: string | null;

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.js';
 import { api, type ApiError } from '../api.js';
 import { ErrorMessage, Loading, PageHeader } from '../components.js';
+import { described, Field, fieldMessage, summary } from '../form-fields.js';
 import { buildConfig, CONFIG_FIELDS, readField, type ConfigField } from '../connection-forms.js';
 import { TYPE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
@@ -30,6 +31,7 @@ interface Settings {
   syncIntervalMinutes: string;
   maxAttempts: string;
   deprovisionThresholdPercent: string;
+  fullSyncIntervalHours: string;
 }
 
 function initialValues(connection: Connection | undefined): Record<string, string> {
@@ -51,6 +53,7 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     syncIntervalMinutes: connection?.syncIntervalMinutes?.toString() ?? '',
     maxAttempts: connection?.maxAttempts.toString() ?? '',
     deprovisionThresholdPercent: connection?.deprovisionThresholdPercent.toString() ?? '',
+    fullSyncIntervalHours: connection?.fullSyncIntervalHours.toString() ?? '',
   });
   const [values, setValues] = useState(() => initialValues(connection));
   const [error, setError] = useState<ApiError>();
@@ -64,10 +67,10 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     'syncIntervalMinutes',
     'maxAttempts',
     'deprovisionThresholdPercent',
+    'fullSyncIntervalHours',
     ...fields.map((field) => `config.${field.key}`),
   ];
-  const fieldError = (name: string) =>
-    error?.fields.find((problem) => problem.field === name)?.message;
+  const fieldError = (name: string) => fieldMessage(error, name);
   const set = (name: keyof Settings) => (event: Event) =>
     setSettings({ ...settings, [name]: (event.currentTarget as HTMLInputElement).value });
   const number = (name: keyof Settings) => ({
@@ -90,6 +93,9 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
     if (settings.maxAttempts) body.maxAttempts = Number(settings.maxAttempts);
     if (settings.deprovisionThresholdPercent) {
       body.deprovisionThresholdPercent = Number(settings.deprovisionThresholdPercent);
+    }
+    if (settings.fullSyncIntervalHours) {
+      body.fullSyncIntervalHours = Number(settings.fullSyncIntervalHours);
     }
     const saved = connection
       ? api<Connection>(`/api/directory/${connection.id}`, { method: 'PATCH', body })
@@ -175,6 +181,15 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
           placeholder="20"
           {...number('deprovisionThresholdPercent')}
         />
+        <NumberField
+          id="fullSyncIntervalHours"
+          label="Full sync every (hours, 1–8760)"
+          help="Entra ID, Okta and LDAP read only what changed between full syncs."
+          min={1}
+          max={8760}
+          placeholder="24"
+          {...number('fullSyncIntervalHours')}
+        />
         {fields.length ? (
           <fieldset>
             <legend>{TYPE_LABELS[settings.type]} settings</legend>
@@ -208,50 +223,6 @@ function ConnectionForm({ connection }: { connection?: Connection }) {
         </div>
       </form>
     </>
-  );
-}
-
-/** The message above the form: the API's own, unless each problem is shown at its field. */
-function summary(error: ApiError, shownFields: string[]): string {
-  const inline =
-    error.fields.length > 0 && error.fields.every((f) => shownFields.includes(f.field));
-  return inline ? 'Please check the fields marked below.' : error.message;
-}
-
-/** aria attributes that tie an input to its help text and its error. */
-function described(id: string, error: string | undefined, help = false) {
-  const ids = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
-  return { 'aria-describedby': ids || undefined, 'aria-invalid': error ? true : undefined };
-}
-
-function Field({
-  id,
-  label,
-  help,
-  error,
-  children,
-}: {
-  id: string;
-  label: string;
-  help?: string;
-  error?: string;
-  children: preact.ComponentChildren;
-}) {
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {children}
-      {help ? (
-        <p id={`${id}-help`} class="help">
-          {help}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} class="error">
-          {error}
-        </p>
-      ) : null}
-    </div>
   );
 }
 

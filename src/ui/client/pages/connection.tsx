@@ -4,7 +4,16 @@ import type { PageProps } from '../app.js';
 import { query } from '../api.js';
 import { ConnectionActions } from '../connection-actions.js';
 import { CONFIG_FIELDS, readField } from '../connection-forms.js';
-import { Empty, ErrorMessage, Loading, PageHeader, StatusBadge, Time } from '../components.js';
+import {
+  Empty,
+  ErrorMessage,
+  Loading,
+  OlderNewer,
+  PageHeader,
+  StatusBadge,
+  Time,
+  useCursorPages,
+} from '../components.js';
 import { isActiveJob, TYPE_LABELS } from '../format.js';
 import { JobTable } from '../job-table.js';
 import { href } from '../router.js';
@@ -58,6 +67,8 @@ export function ConnectionPage({ me, params }: PageProps) {
         <dd>{c.maxAttempts}</dd>
         <dt>Deprovision guard</dt>
         <dd>at most {c.deprovisionThresholdPercent} % deactivated per sync</dd>
+        <dt>Full sync</dt>
+        <dd>at least every {c.fullSyncIntervalHours} hours</dd>
         <dt>Last error</dt>
         <dd class={c.lastError ? 'error-text' : 'muted'}>{c.lastError ?? '—'}</dd>
         {c.scimBaseUrl ? (
@@ -95,11 +106,10 @@ function JobHistory({
   connectionId: string;
   onJobsSettled: () => void;
 }) {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
   const [wasActive, setWasActive] = useState(false);
   const jobs = useApi<Page<Job>>(
-    `/api/sync-jobs${query({ connectionId, limit: JOBS_PER_PAGE, cursor })}`,
+    `/api/sync-jobs${query({ connectionId, limit: JOBS_PER_PAGE, cursor: pages.cursor })}`,
     { pollMs: POLL_MS, keepPolling: (page) => page.items.some(isActiveJob) },
   );
   const items = jobs.data?.items;
@@ -122,26 +132,7 @@ function JobHistory({
           <JobTable jobs={items} caption="Jobs of this connection, newest first" />
         </>
       ) : null}
-      <div class="pager">
-        {cursors.length > 0 ? (
-          <button
-            type="button"
-            class="button secondary"
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Newer jobs
-          </button>
-        ) : null}
-        {jobs.data?.nextCursor ? (
-          <button
-            type="button"
-            class="button secondary"
-            onClick={() => setCursors([...cursors, jobs.data!.nextCursor!])}
-          >
-            Older jobs
-          </button>
-        ) : null}
-      </div>
+      <OlderNewer pages={pages} nextCursor={jobs.data?.nextCursor} noun="jobs" />
     </section>
   );
 }

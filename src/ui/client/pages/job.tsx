@@ -104,6 +104,14 @@ export function JobPage({ me, params }: PageProps) {
             <dd>allowed for this run</dd>
           </>
         ) : null}
+        {job.stats?.mode ? (
+          <>
+            <dt>Cycle</dt>
+            <dd>
+              {job.stats.mode} <span class="muted">({job.stats.modeReason})</span>
+            </dd>
+          </>
+        ) : null}
         <dt>Error</dt>
         <dd class={job.lastError ? 'error-text' : 'muted'}>{job.lastError ?? '—'}</dd>
       </dl>

@@ -6,26 +6,46 @@ import {
   Empty,
   ErrorMessage,
   Loading,
+  OlderNewer,
   PageHeader,
   StatusBadge,
   Time,
   useAction,
+  useCursorPages,
 } from '../components.js';
-import { navigate } from '../router.js';
+import { EndpointForm } from '../endpoint-form.js';
+import { href, navigate } from '../router.js';
 import { SecretOnce } from '../secret-once.js';
-import type { List, WebhookDelivery, WebhookEndpoint } from '../types.js';
+import type { Page, WebhookDelivery, WebhookEndpoint } from '../types.js';
 import { useApi, type Loaded } from '../use-api.js';
 import { endpointState, eventTypesText } from '../webhook-format.js';
 
-/** The newest deliveries shown; the page follows them every few seconds while any waits. */
-const DELIVERIES_SHOWN = 50;
+/** Deliveries per page; the page on screen is followed every few seconds while one waits. */
+const DELIVERIES_PER_PAGE = 20;
 const POLL_MS = 3000;
 
-/** One endpoint: its settings, an admin's buttons, and its newest deliveries. */
-export function WebhookPage({ me, params }: PageProps) {
+/** The delivery statuses of the filter, as the API names them, with the words shown. */
+const DELIVERY_STATUSES = [
+  ['pending', 'Waiting'],
+  ['delivered', 'Delivered'],
+  ['failed', 'Failed'],
+  ['cancelled', 'Cancelled'],
+] as const;
+
+/**
+ * One endpoint: its settings, an admin's buttons, and its deliveries, newest first, a page at
+ * a time along the API's cursor, filtered by status (kept in the URL).
+ */
+export function WebhookPage({ me, params, query: search }: PageProps) {
+  const status = search.get('status') ?? '';
+  const pages = useCursorPages();
   const endpoint = useApi<WebhookEndpoint>(`/api/webhooks/${params.id}`);
-  const deliveries = useApi<List<WebhookDelivery>>(
-    `/api/webhooks/${params.id}/deliveries${query({ limit: DELIVERIES_SHOWN })}`,
+  const deliveries = useApi<Page<WebhookDelivery>>(
+    `/api/webhooks/${params.id}/deliveries${query({
+      status,
+      limit: DELIVERIES_PER_PAGE,
+      cursor: pages.cursor,
+    })}`,
     {
       pollMs: POLL_MS,
       keepPolling: (page) => page.items.some((delivery) => delivery.status === 'pending'),
@@ -37,7 +57,13 @@ export function WebhookPage({ me, params }: PageProps) {
 
   return (
     <>
-      <PageHeader title={e.url} />
+      <PageHeader title={e.url}>
+        {me.role === 'admin' ? (
+          <a class="button secondary" href={href(`/webhooks/${e.id}/edit`)}>
+            Edit
+          </a>
+        ) : null}
+      </PageHeader>
       <dl class="details">
         <dt>State</dt>
         <dd>
@@ -62,7 +88,14 @@ export function WebhookPage({ me, params }: PageProps) {
       ) : null}
       <section aria-labelledby="deliveries-title">
         <h2 id="deliveries-title">Deliveries</h2>
-        <Deliveries endpointId={e.id} deliveries={deliveries} canResend={me.role === 'admin'} />
+        <StatusFilter endpointId={e.id} status={status} />
+        <Deliveries
+          endpointId={e.id}
+          deliveries={deliveries}
+          filtered={status !== ''}
+          canResend={me.role === 'admin'}
+        />
+        <OlderNewer pages={pages} nextCursor={deliveries.data?.nextCursor} noun="deliveries" />
       </section>
     </>
   );
@@ -131,13 +164,50 @@ function EndpointActions({
   );
 }
 
+/** The status filter: a choice and a button (a choice alone would reload as it is moved). */
+function StatusFilter({ endpointId, status }: { endpointId: string; status: string }) {
+  const [draft, setDraft] = useState(status);
+  return (
+    <form
+      class="filters"
+      role="search"
+      aria-label="Deliveries"
+      onSubmit={(event) => {
+        event.preventDefault();
+        navigate(`/webhooks/${endpointId}`, { status: draft });
+      }}
+    >
+      <div class="field">
+        <label for="delivery-status">Status</label>
+        <select
+          id="delivery-status"
+          value={draft}
+          onChange={(event) => setDraft(event.currentTarget.value)}
+        >
+          <option value="">All</option>
+          {DELIVERY_STATUSES.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" class="button primary">
+        Show
+      </button>
+    </form>
+  );
+}
+
 function Deliveries({
   endpointId,
   deliveries,
+  filtered,
   canResend,
 }: {
   endpointId: string;
-  deliveries: Loaded<List<WebhookDelivery>>;
+  deliveries: Loaded<Page<WebhookDelivery>>;
+  filtered: boolean;
   canResend: boolean;
 }) {
   const items = deliveries.data?.items;
@@ -146,13 +216,15 @@ function Deliveries({
       {deliveries.error ? <ErrorMessage error={deliveries.error} /> : null}
       {!items && !deliveries.error ? <Loading what="deliveries" /> : null}
       {items?.length === 0 ? (
-        <Empty>Nothing sent yet: events of its types are sent as they happen.</Empty>
+        <Empty>
+          {filtered
+            ? 'No deliveries with this status.'
+            : 'Nothing sent yet: events of its types are sent as they happen.'}
+        </Empty>
       ) : null}
       {items?.length ? (
         <table class="cards">
-          <caption class="visually-hidden">
-            The endpoint’s {DELIVERIES_SHOWN} newest deliveries, newest first
-          </caption>
+          <caption class="visually-hidden">The endpoint’s deliveries, newest first</caption>
           <thead>
             <tr>
               <th scope="col">Event</th>
@@ -213,6 +285,27 @@ function Resend({ path, onSent }: { path: string; onSent: () => void }) {
     <>
       <ActionButton action={resend} label="Resend" busyLabel="Sending…" />
       {resend.error ? <ErrorMessage error={resend.error} /> : null}
+    </>
+  );
+}
+
+/** `/webhooks/:id/edit`: an admin changes the endpoint's URL, event types and state. */
+export function WebhookEditPage({ me, params }: PageProps) {
+  const endpoint = useApi<WebhookEndpoint>(`/api/webhooks/${params.id}`);
+  if (me.role !== 'admin') {
+    return (
+      <ErrorMessage error="Your API key is read-only: only an admin key can change endpoints." />
+    );
+  }
+  if (endpoint.error) return <ErrorMessage error={endpoint.error} />;
+  if (!endpoint.data) return <Loading what="the endpoint" />;
+  return (
+    <>
+      <PageHeader title={`Edit ${endpoint.data.url}`} />
+      <EndpointForm
+        endpoint={endpoint.data}
+        onSaved={(saved) => navigate(`/webhooks/${saved.id}`)}
+      />
     </>
   );
 }
