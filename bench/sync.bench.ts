@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
 import { CompaniesService } from '../src/companies/companies.service.js';
 import { parseConfig } from '../src/config/config.schema.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
 import { ProviderRegistry } from '../src/directory/providers/provider-registry.js';
 import { DirectoryService } from '../src/directory/directory.service.js';
 import { SyncService } from '../src/sync/sync.service.js';
@@ -16,11 +17,16 @@ import { benchServer } from './bench-server.js';
  * npm run bench:sync [-- N [G M]]: N users (default 100,000; 200 a page) and G groups of M
  * members each (default none; 1,000 a page) from a fake Okta in its own process. In one run:
  * the fetch alone (every page requested and parsed, nothing written: the floor), then the
- * real sync into a fresh database three times — the first sync, a re-sync with no change,
- * and a re-sync after every user's last name changed — each with its time as a multiple of
- * the floor, its stage timings and the events it wrote; then the fetch alone again (the
- * floor is the faster of the two). Peak RSS is this process's: the service side.
- * Uses DATABASE_URL's server when set, else an embedded PostgreSQL in a temporary folder.
+ * real sync into a fresh database:
+ * - full cycles: the first sync, a re-sync with no change, and a re-sync after every user's
+ *   last name changed, each with its time as a multiple of the floor;
+ * - then with 100 people changed since the last cycle, an incremental cycle (Okta's change
+ *   feed), and with 100 others changed, a full one;
+ * each with its provider requests, stage timings and the events it wrote; then the fetch
+ * alone again (the floor is the faster of the two). A full cycle is forced by dating the last
+ * one a year back, as the schedule (`fullSyncIntervalHours`) would. Peak RSS is this
+ * process's: the service side. Uses DATABASE_URL's server when set, else an embedded
+ * PostgreSQL in a temporary folder.
  */
 const count = Number(process.argv[2] ?? 100_000);
 const groups = Number(process.argv[3] ?? 0);
@@ -65,27 +71,48 @@ try {
       const pages = app.get(ProviderRegistry).get('okta').pages(target.config, signal());
       for await (const page of pages) if (!Array.isArray(page)) throw new Error('not a page');
     });
+  const db = app.get<DataSource>(getDataSourceToken());
   const events = async () => {
-    const [{ n }] = await app
-      .get<DataSource>(getDataSourceToken())
-      .query<{ n: number }[]>(`SELECT count(*)::int AS n FROM event WHERE company_id = $1`, [
-        company.id,
-      ]);
+    const [{ n }] = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM event WHERE company_id = $1`,
+      [company.id],
+    );
     return n;
   };
+  const requests = async () => {
+    const { values } = await app.get(MetricsService).providerRequests.get();
+    return values.reduce((sum, { value }) => sum + value, 0);
+  };
+  /** Tells the fake to change the directory, and waits until it has. */
+  const tell = async (command: string, answer: string) => {
+    okta.stdin.write(`${command}\n`);
+    if ((await oktaSays()) !== answer) throw new Error(`the fake did not answer ${command}`);
+  };
+  /** The last full cycle a year ago: the next run is a scheduled full cycle. */
+  const dueForFull = () =>
+    db.query(
+      `UPDATE sync_cursor SET full_sync_at = now() - interval '1 year' WHERE connection_id = $1`,
+      [connection.id],
+    );
+  const plan: [label: string, before: () => Promise<unknown>][] = [
+    ['first sync', async () => {}],
+    ['re-sync (no change)', dueForFull],
+    ['re-sync (all changed)', () => tell('rename', 'renamed').then(dueForFull)],
+    ['100 changed, incremental', () => tell('change 100', 'changed')],
+    ['100 changed, full', () => tell('change 100', 'changed').then(dueForFull)],
+  ];
   const fetchBefore = await fetchOnly();
   const runs: { label: string; seconds: number; line: string }[] = [];
-  for (const label of ['first sync', 're-sync (no change)', 're-sync (all changed)']) {
-    if (label === 're-sync (all changed)') {
-      okta.stdin.write('rename\n');
-      if ((await oktaSays()) !== 'renamed') throw new Error('the fake did not rename');
-    }
-    const eventsBefore = await events();
+  for (const [label, before] of plan) {
+    await before();
+    const [eventsBefore, requestsBefore] = [await events(), await requests()];
     let stats = {};
     const time = await seconds(async () => {
       stats = await app.get(SyncService).syncConnection(company.id, connection.id, signal());
     });
-    const line = `${JSON.stringify(stats)}, ${(await events()) - eventsBefore} events`;
+    const line =
+      `${(await requests()) - requestsBefore} provider requests, ` +
+      `${(await events()) - eventsBefore} events — ${JSON.stringify(stats)}`;
     runs.push({ label, seconds: time, line });
   }
   const fetchAfter = await fetchOnly();
@@ -101,8 +128,8 @@ try {
   );
   for (const run of runs) {
     console.log(
-      `${run.label}: ${run.seconds.toFixed(2)} s, ${(count / run.seconds).toFixed(0)} users/s, ` +
-        `${(run.seconds / floor).toFixed(2)}x fetch only — ${run.line}`,
+      `${run.label}: ${run.seconds.toFixed(2)} s, ${(run.seconds / floor).toFixed(2)}x fetch ` +
+        `only, ${run.line}`,
     );
   }
   console.log(`peak RSS ${peakMb.toFixed(0)} MB`);

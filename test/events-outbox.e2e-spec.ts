@@ -85,8 +85,9 @@ describe('the outbox with a worker killed mid-sync', () => {
       .expect(201);
     const connectionId = (res.body as { id: string }).id;
 
-    // The 9th page request (page 8) comes after the first batch (pages 0–4) was written and
-    // before the second (pages 5–9) can be: it never gets an answer, and the worker dies.
+    // The 9th request to Okta comes after the first batch (five pages) went to be written and
+    // before the second can be complete: it never gets an answer, and the worker dies once
+    // the first batch committed (its statement runs while later pages are fetched).
     let requests = 0;
     let stuck!: () => void;
     const reached = new Promise<void>((resolve) => (stuck = resolve));
@@ -105,6 +106,7 @@ describe('the outbox with a worker killed mid-sync', () => {
       .expect(202);
     const { jobId } = trigger.body as { jobId: string };
     await reached;
+    await eventually(async () => (await employees()) > 0, 30_000, 'the first batch committed');
     first.child.kill('SIGKILL');
     await first.exited;
 

@@ -4,6 +4,7 @@ import { Retention } from '../src/scheduler/retention.js';
 import { SyncService } from '../src/sync/sync.service.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import { expectError } from './support/errors.js';
+import { fullCyclesOnly } from './support/full-cycles.js';
 import { oktaUser as scimUser, patchOp, scim, scimConnection } from './support/scim.js';
 import { eventually } from './support/service-process.js';
 import {
@@ -40,6 +41,7 @@ beforeAll(async () => {
     PROVIDER_MAX_RETRIES: '0',
     SYNC_TRIGGER_RATE_LIMIT: '0',
   });
+  fullCyclesOnly(t, 'okta');
   acme = await createCompany(t, 'Acme');
 });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { FakeOkta, oktaGroup, oktaUser } from './fakes/fake-okta.js';
 import { expectError } from './support/errors.js';
+import { fullCyclesOnly } from './support/full-cycles.js';
 import { oktaUser as scimUser, patchOp, scim, scimConnection } from './support/scim.js';
 import { eventually } from './support/service-process.js';
 import {
@@ -52,6 +53,7 @@ beforeAll(async () => {
     PROVIDER_MAX_RETRIES: '0',
     SYNC_TRIGGER_RATE_LIMIT: '0',
   });
+  fullCyclesOnly(t, 'okta');
   acme = await createCompany(t, 'Acme');
   worker = t.app.get(QueueWorker);
 });

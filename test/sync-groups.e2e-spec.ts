@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { FakeOkta, oktaGroup, oktaUser, type FakeOktaGroup } from './fakes/fake-okta.js';
 import type { GroupEvent } from './support/group-events.js';
+import { fullCyclesOnly } from './support/full-cycles.js';
 import { ANY_TIMINGS, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
@@ -120,6 +121,7 @@ const NO_CHANGE = {
 
 beforeAll(async () => {
   t = await startTestApp({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true', PROVIDER_RETRY_BASE_MS: '1' });
+  fullCyclesOnly(t, 'okta');
   okta = new FakeOkta({ users, groups: directory() });
   await okta.start();
   acme = await createCompany(t, 'Acme');

@@ -416,3 +416,59 @@ describe('incremental cycles', () => {
     expect(created.body).toMatchObject({ fullSyncIntervalHours: 168 });
   });
 });
+
+describe("Okta's own change feed, end to end", () => {
+  beforeEach(() => {
+    provider.feed = ownFeed;
+  });
+
+  /** Each person of the connection: active, and title. */
+  async function people(id: string): Promise<Map<string, [boolean, string]>> {
+    const rows = await t.db.query<{ email: string; active: boolean; title: string }>(
+      `SELECT email, active, title FROM employee WHERE source_connection_id = $1`,
+      [id],
+    );
+    return new Map(rows.map((row) => [row.email, [row.active, row.title]]));
+  }
+  const userRequests = () =>
+    okta.requests.filter((r) => r.url.startsWith('/api/v1/users')).map((r) => decodeURI(r.url));
+
+  it('reads only who changed, deactivates the deprovisioned and nobody else', async () => {
+    okta.setUsers(Array.from({ length: 450 }, (_, i) => oktaUser(i)));
+    const id = await createConnection('okta feed');
+    okta.requests.length = 0;
+    expect((await run(id)).stats).toMatchObject({ mode: 'full', fetched: 450, created: 450 });
+    // The full cycle's cursor is one cheap request, then the three pages of the listing.
+    expect(userRequests()).toHaveLength(4);
+    const before = await people(id);
+
+    // Since: a promotion and a deprovisioning; and someone gone from Okta without having
+    // been seen deprovisioned, whom only a full cycle may act on.
+    const now = new Date(okta.now()).toISOString();
+    const changed = (i: number) =>
+      i === 5
+        ? oktaUser(5, { lastUpdated: now, profile: { title: 'Staff Engineer' } })
+        : i === 7
+          ? oktaUser(7, { lastUpdated: now, status: 'DEPROVISIONED' })
+          : oktaUser(i);
+    okta.setUsers(Array.from({ length: 450 }, (_, i) => changed(i)).filter((_, i) => i !== 9));
+    okta.requests.length = 0;
+    const second = await run(id);
+    expect(second).toMatchObject({ status: 'SUCCEEDED' });
+    expect(second.stats).toMatchObject({
+      mode: 'incremental',
+      fetched: 2,
+      created: 0,
+      updated: 1,
+      deactivated: 1,
+    });
+    expect(userRequests()).toEqual([
+      expect.stringMatching(/^\/api\/v1\/users\?limit=200&search=lastUpdated\+gt\+"[^"]+"$/),
+    ]);
+    const after = await people(id);
+    const expected = new Map(before);
+    expected.set('user5@acme.example', [true, 'Staff Engineer']);
+    expected.set('user7@acme.example', [false, 'Engineer']);
+    expect(after).toEqual(expected);
+  });
+});

@@ -5,6 +5,7 @@ import { QueueWorker } from '../src/scheduler/queue-worker.service.js';
 import { SyncJobService } from '../src/sync-jobs/sync-job.service.js';
 import { FakeOkta, oktaUser } from './fakes/fake-okta.js';
 import { expectError } from './support/errors.js';
+import { fullCyclesOnly } from './support/full-cycles.js';
 import {
   bearer,
   createCompany,
@@ -105,6 +106,7 @@ beforeAll(async () => {
   okta = new FakeOkta({ token: 'any', users: [oktaUser(1), oktaUser(2), oktaUser(3)] });
   await okta.start();
   t = await startTestApp(QUEUE_ENV);
+  fullCyclesOnly(t, 'okta');
   acme = await createCompany(t, 'Acme');
   worker = t.app.get(QueueWorker);
   jobs = t.app.get(SyncJobService);
@@ -550,6 +552,7 @@ describe('the jobs API', () => {
 describe('several workers on one queue', () => {
   it('process 200 jobs exactly once each, never two of one connection at a time', async () => {
     const second = await startTestApp(QUEUE_ENV, t.db);
+    fullCyclesOnly(second, 'okta');
     try {
       // The queue is what is tested here: the fleet's syncs read users only.
       const connections = await Promise.all(

@@ -3,6 +3,7 @@ import { ProviderError } from '../src/directory/providers/directory-provider.js'
 import { SYNC_STAGES } from '../src/sync-jobs/sync-job.types.js';
 import { MassDeprovisionError } from '../src/sync/sync.service.js';
 import { FakeOkta, oktaUser, type OktaUserJson } from './fakes/fake-okta.js';
+import { fullCyclesOnly } from './support/full-cycles.js';
 import { ANY_TIMINGS, NO_GROUP_CHANGES, providerHarness } from './support/provider-harness.js';
 import {
   bearer,
@@ -38,6 +39,7 @@ const createOktaConnection = (company: TestCompany, threshold = 20) =>
 
 beforeAll(async () => {
   t = await startTestApp({ DIRECTORY_ALLOW_PRIVATE_NETWORKS: 'true', PROVIDER_RETRY_BASE_MS: '1' });
+  fullCyclesOnly(t, 'okta');
   okta = new FakeOkta({ users: [] });
   await okta.start();
   acme = await createCompany(t, 'Acme');

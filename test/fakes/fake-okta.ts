@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface OktaUserJson {
   id: string;
   status: string;
+  /** When Okta last changed the user (ISO time, its own clock): what `search` compares. */
+  lastUpdated?: string;
   profile: Record<string, string | null>;
 }
 
@@ -13,6 +15,10 @@ export interface OktaUserJson {
 export interface OktaGroupJson {
   id: string;
   type: 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN';
+  /** When its profile last changed (ISO time). */
+  lastUpdated?: string;
+  /** When a member was last added or removed (ISO time). */
+  lastMembershipUpdated?: string;
   profile: { name: string; description: string | null };
 }
 
@@ -38,11 +44,14 @@ export interface FakeOktaOptions {
   groups?: FakeOktaGroup[] | { count: number; group: (index: number) => FakeOktaGroup };
 }
 
+/** Okta's `search` pages through at most this many results; the `next` link past them fails. */
+export const SEARCH_CAP = 50_000;
+
 /**
  * A local Okta org speaking the real wire format: `SSWS` auth, `limit`/`after` paging through
- * `Link: <…>; rel="next"` headers, `X-Rate-Limit-*` headers, Okta's error bodies. It serves
- * `/api/v1/users`, `/api/v1/groups` (with a subset of `search`: `eq`/`sw` clauses on `type`,
- * `id`, `profile.name` joined by `and`) and `/api/v1/groups/{id}/users`.
+ * `Link: <…>; rel="next"` headers, `X-Rate-Limit-*` and `Date` headers, Okta's error bodies.
+ * It serves `/api/v1/users` and `/api/v1/groups` (each with a subset of `search`, see
+ * `parseSearch`; capped at SEARCH_CAP results, as Okta's) and `/api/v1/groups/{id}/users`.
  */
 export class FakeOkta {
   readonly requests: { url: string; authorization?: string }[] = [];
@@ -63,6 +72,12 @@ export class FakeOkta {
    * `<path>@<page>`: `/api/v1/groups@1`, `/api/v1/groups/<id>/users@0`.
    */
   listFaults = new Map<string, Fault>();
+  /** Okta's clock: the `Date` header of every answer. */
+  now: () => number = Date.now;
+  /** false: answers carry no `Date` header (as behind a proxy that strips it). */
+  sendsDate = true;
+  /** Each search's results, taken on its first page and paged from there, as Okta does. */
+  private readonly searches = new Map<string, unknown[]>();
   private groupIndex?: Map<string, number>;
   private userIndex?: Map<string, number>;
   private server?: Server;
@@ -113,11 +128,14 @@ export class FakeOkta {
 
   /** The list a path names, or undefined for a path Okta would answer 404. */
   private listAt(url: URL): OktaList | 'invalid search' | undefined {
-    const users = this.options.users;
     if (url.pathname === '/api/v1/users') {
-      return Array.isArray(users) ? listOf(users) : { count: users.count, item: users.user };
+      const all = { count: this.userCount(), item: (i: number) => this.user(i) };
+      return this.searched(url, all, USER_ATTRIBUTES);
     }
-    if (url.pathname === '/api/v1/groups') return this.groupList(url.searchParams.get('search'));
+    if (url.pathname === '/api/v1/groups') {
+      const all = { count: this.groupCount(), item: (i: number) => this.group(i).group };
+      return this.searched(url, all, GROUP_ATTRIBUTES);
+    }
     const groupId = /^\/api\/v1\/groups\/([^/]+)\/users$/.exec(url.pathname)?.[1];
     if (groupId === undefined) return undefined;
     const index = this.groupIndexOf(decodeURIComponent(groupId));
@@ -136,14 +154,24 @@ export class FakeOkta {
     return index === undefined ? { id, status: 'ACTIVE', profile: {} } : this.user(index);
   }
 
-  private groupList(search: string | null): OktaList | 'invalid search' {
-    const all = { count: this.groupCount(), item: (i: number) => this.group(i).group };
+  /** The items of `all` the request's `search` selects (all of them without a search). */
+  private searched<T>(
+    url: URL,
+    all: { count: number; item: (index: number) => T },
+    attributes: Searchable<T>,
+  ): OktaList | 'invalid search' {
+    const search = url.searchParams.get('search');
     if (search === null) return all;
-    const matches = searchMatcher(search);
-    if (!matches) return 'invalid search';
-    const selected: OktaGroupJson[] = [];
-    for (let i = 0; i < all.count; i++) if (matches(all.item(i))) selected.push(all.item(i));
-    return listOf(selected);
+    const key = `${url.pathname} ${search}`;
+    let selected = url.searchParams.has('after') ? this.searches.get(key) : undefined;
+    if (!selected) {
+      const matches = parseSearch(search, attributes);
+      if (!matches) return 'invalid search';
+      selected = [];
+      for (let i = 0; i < all.count; i++) if (matches(all.item(i))) selected.push(all.item(i));
+      this.searches.set(key, selected);
+    }
+    return { ...listOf(selected), capped: true };
   }
 
   private groupIndexOf(id: string): number | undefined {
@@ -197,13 +225,16 @@ export class FakeOkta {
     const pageNumber = Math.floor(after / limit);
     const fault = this.takeFault(url.pathname, pageNumber);
     if (fault && this.apply(fault, res)) return;
+    if (list.capped && after >= SEARCH_CAP) {
+      return this.error(res, 400, 'E0000031', 'Invalid search criteria.');
+    }
 
     const end = Math.min(after + limit, list.count);
     const page: unknown[] = [];
     for (let i = after; i < end; i++) page.push(list.item(i));
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      ...rateLimitHeaders(),
+      ...this.commonHeaders(res),
     };
     if (end < list.count) {
       const next = new URLSearchParams({ after: String(end), limit: String(limit) });
@@ -252,9 +283,17 @@ export class FakeOkta {
     return false;
   }
 
-  /** Okta sends its rate-limit headers on every answer, errors included. */
+  /** Okta sends its rate-limit headers and its clock on every answer, errors included. */
+  private commonHeaders(res: ServerResponse): Record<string, string> {
+    res.sendDate = false;
+    return {
+      ...rateLimitHeaders(),
+      ...(this.sendsDate ? { date: new Date(this.now()).toUTCString() } : {}),
+    };
+  }
+
   private error(res: ServerResponse, status: number, code: string, summary: string): void {
-    for (const [name, value] of Object.entries(rateLimitHeaders())) {
+    for (const [name, value] of Object.entries(this.commonHeaders(res))) {
       if (!res.hasHeader(name)) res.setHeader(name, value);
     }
     res
@@ -267,29 +306,99 @@ export class FakeOkta {
 interface OktaList {
   count: number;
   item: (index: number) => unknown;
+  /** A search's results: paged up to SEARCH_CAP only. */
+  capped?: boolean;
 }
 
 function listOf(items: unknown[]): OktaList {
   return { count: items.length, item: (i) => items[i] };
 }
 
+/** The attributes of one kind of item that the fake's `search` knows. */
+interface Searchable<T> {
+  knows(attribute: string): boolean;
+  value(item: T, attribute: string): string | null | undefined;
+}
+
+const USER_ATTRIBUTES: Searchable<OktaUserJson> = {
+  knows: (attribute) =>
+    ['id', 'status', 'lastUpdated'].includes(attribute) || attribute.startsWith('profile.'),
+  value: (user, attribute) =>
+    attribute.startsWith('profile.')
+      ? user.profile[attribute.slice('profile.'.length)]
+      : user[attribute as 'id' | 'status' | 'lastUpdated'],
+};
+
+const GROUP_ATTRIBUTES: Searchable<OktaGroupJson> = {
+  knows: (attribute) =>
+    ['id', 'type', 'profile.name', 'lastUpdated', 'lastMembershipUpdated'].includes(attribute),
+  value: (group, attribute) =>
+    attribute === 'profile.name'
+      ? group.profile.name
+      : group[attribute as 'id' | 'type' | 'lastUpdated' | 'lastMembershipUpdated'],
+};
+
 /**
  * The subset of Okta's `search` expressions the fake understands: `eq` and `sw` clauses on
- * `type`, `id` and `profile.name`, joined by `and`. Anything else is an invalid search.
+ * text, `gt` on times, joined by `and` and `or` (`and` binding tighter) and
+ * grouped by parentheses. Anything else is an invalid search.
  */
-function searchMatcher(search: string): ((group: OktaGroupJson) => boolean) | undefined {
-  const clauses = search.split(/\s+and\s+/i).map((clause) => {
-    const match = /^\s*(type|id|profile\.name)\s+(eq|sw)\s+"([^"]*)"\s*$/.exec(clause);
-    if (!match) return undefined;
-    const [, attribute, operator, value] = match;
-    return (group: OktaGroupJson) => {
-      const actual =
-        attribute === 'type' ? group.type : attribute === 'id' ? group.id : group.profile.name;
-      return operator === 'eq' ? actual === value : actual.startsWith(value);
+function parseSearch<T>(
+  search: string,
+  attributes: Searchable<T>,
+): ((item: T) => boolean) | undefined {
+  const tokens: string[] = [];
+  const token = /\s*(\(|\)|"[^"]*"|[^\s()"]+)\s*/y;
+  let read = 0;
+  for (let match; (match = token.exec(search)); read = token.lastIndex) tokens.push(match[1]);
+  if (read !== search.length) return undefined;
+  let at = 0;
+  type Matcher = ((item: T) => boolean) | undefined;
+  const joined =
+    (operand: () => Matcher, word: string, join: (a: boolean, b: boolean) => boolean) =>
+    (): Matcher => {
+      let left = operand();
+      while (left && tokens[at]?.toLowerCase() === word) {
+        at++;
+        const [l, right] = [left, operand()];
+        left = right && ((item) => join(l(item), right(item)));
+      }
+      return left;
     };
-  });
-  if (clauses.some((clause) => clause === undefined)) return undefined;
-  return (group) => clauses.every((clause) => clause!(group));
+  const primary = (): Matcher => {
+    if (tokens[at] === '(') {
+      at++;
+      const inner = disjunction();
+      return tokens[at++] === ')' ? inner : undefined;
+    }
+    const [attribute, operator, quoted] = tokens.slice(at, (at += 3));
+    return clause(attribute, operator, quoted, attributes);
+  };
+  const conjunction = joined(primary, 'and', (a, b) => a && b);
+  const disjunction: () => Matcher = joined(conjunction, 'or', (a, b) => a || b);
+  const matcher = disjunction();
+  return at === tokens.length ? matcher : undefined;
+}
+
+function clause<T>(
+  attribute: string | undefined,
+  operator: string | undefined,
+  quoted: string | undefined,
+  attributes: Searchable<T>,
+): ((item: T) => boolean) | undefined {
+  if (!attribute || !attributes.knows(attribute) || !quoted || !/^"[^"]*"$/.test(quoted)) {
+    return undefined;
+  }
+  const value = quoted.slice(1, -1);
+  const actual = (item: T) => attributes.value(item, attribute);
+  if (operator === 'eq') return (item) => actual(item) === value;
+  if (operator === 'sw') return (item) => actual(item)?.startsWith(value) ?? false;
+  const time = Date.parse(value);
+  if (operator !== 'gt' || Number.isNaN(time)) return undefined;
+  return (item) => {
+    const own = actual(item);
+    return typeof own === 'string' && Date.parse(own) > time;
+  };
 }
 
 /** A window of 600 requests a minute with most of it left. */
@@ -301,14 +410,22 @@ function rateLimitHeaders(): Record<string, string> {
   };
 }
 
+/** When the fake's users and groups last changed, unless a test says otherwise. */
+export const LONG_AGO = '2020-01-01T00:00:00.000Z';
+
 /** A typical Okta user; `overrides` merge into the profile. */
 export function oktaUser(
   n: number,
-  overrides: Partial<{ status: string; profile: Record<string, string | null> }> = {},
+  overrides: Partial<{
+    status: string;
+    lastUpdated: string;
+    profile: Record<string, string | null>;
+  }> = {},
 ): OktaUserJson {
   return {
     id: `00u${String(n).padStart(17, '0')}`,
     status: overrides.status ?? 'ACTIVE',
+    lastUpdated: overrides.lastUpdated ?? LONG_AGO,
     profile: {
       login: `user${n}@acme.example`,
       email: `User${n}@Acme.example`,
@@ -334,6 +451,8 @@ export function oktaGroup(
     group: {
       id: `00g${String(n).padStart(17, '0')}`,
       type: overrides.type ?? 'OKTA_GROUP',
+      lastUpdated: LONG_AGO,
+      lastMembershipUpdated: LONG_AGO,
       profile: {
         name: overrides.name ?? `Group ${n}`,
         description:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { nextLink } from './okta.provider.js';
+import { nextLink } from './okta-api.js';
 
 describe('nextLink', () => {
   it('finds rel="next" among several links, exactly as given', () => {
