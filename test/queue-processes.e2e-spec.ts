@@ -164,7 +164,10 @@ describe('three workers, one of them killed now and then', () => {
       if (id) void enqueue(id).catch(() => undefined);
     };
     okta.delayMs = 40; // each sync takes a moment, so kills land mid-sync
-    const env = { SYNC_CONCURRENCY: '4', SYNC_LEASE_MS: '1000' };
+    // "Never two at once" holds while a live worker's heartbeat (every lease/3) keeps its lease:
+    // a lease of 1 s was outlived by a worker starved of CPU while three others booted on 2
+    // cores (Node.js 22, in CI), and its job was handed on while it still ran.
+    const env = { SYNC_CONCURRENCY: '4', SYNC_LEASE_MS: '3000' };
     for (const id of connections) await enqueue(id); // each connection's first job
     const workers = [worker(env), worker(env), worker(env)];
     // Three processes boot at once beside the other spec files: give them time on 2 cores.
