@@ -11,6 +11,7 @@ import { Webhooks1764710000000 } from '../../migrations/1764710000000-Webhooks.j
 import { Groups1764720000000 } from '../../migrations/1764720000000-Groups.js';
 import { IncrementalSync1764730000000 } from '../../migrations/1764730000000-IncrementalSync.js';
 import { JobCompanyFinished1764750000000 } from '../../migrations/1764750000000-JobCompanyFinished.js';
+import { SyncWritePath1764760000000 } from '../../migrations/1764760000000-SyncWritePath.js';
 import { ApiKey } from '../auth/api-key.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { DirectoryConnection } from '../directory/directory-connection.entity.js';
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   Groups1764720000000,
   IncrementalSync1764730000000,
   JobCompanyFinished1764750000000,
+  SyncWritePath1764760000000,
 ];
 
 /**
