@@ -39,7 +39,9 @@ export class AppModule {
         appConfigModule(config),
         LoggingModule.forRoot(log),
         MetricsModule,
-        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        // Ten for the API, the queue and webhooks, and one more per sync slot: a sync writes on
+        // two connections (SyncService).
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, 10 + config.syncConcurrency)),
         AuthModule,
         CompaniesModule,
         DirectoryModule,

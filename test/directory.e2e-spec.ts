@@ -950,6 +950,29 @@ describe('company isolation', () => {
     await get(acmeConnection.id).expect(200);
   });
 
+  it("the database refuses an employee linked to another company's connection", async () => {
+    await expect(
+      t.db.query(
+        `INSERT INTO employee (company_id, email, source_connection_id) VALUES ($1, $2, $3)`,
+        [acme.id, 'crossed@acme.example', globexConnection.id],
+      ),
+    ).rejects.toMatchObject({ code: '23503' }); // foreign_key_violation
+  });
+
+  it('deleting a connection keeps its employees, no longer linked to it', async () => {
+    const doomed = await createConnection('okta');
+    await t.db.query(
+      `INSERT INTO employee (company_id, email, source_connection_id) VALUES ($1, $2, $3)`,
+      [acme.id, 'kept@acme.example', doomed.id],
+    );
+    await del(doomed.id).expect(204);
+    expect(
+      await t.db.query(`SELECT company_id, source_connection_id FROM employee WHERE email = $1`, [
+        'kept@acme.example',
+      ]),
+    ).toEqual([{ company_id: acme.id, source_connection_id: null }]);
+  });
+
   it('the company comes from the key, never from the body', async () => {
     const before = await countRows();
     const res = await post({ ...validBody('okta'), companyId: globex.id });

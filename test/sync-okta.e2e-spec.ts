@@ -111,11 +111,17 @@ describe('a sync streams the directory into the roster', () => {
     expect(timings!.write).toBeGreaterThanOrEqual(timings!.waitingOnWrite);
   });
 
-  it('changes nothing on a re-sync of the same directory', async () => {
+  it('changes nothing on a re-sync of the same directory, and does not even lock a row', async () => {
     const before = await t.db.query(`SELECT max(updated_at) AS at FROM employee`);
     const stats = await sync(id);
     expect(stats).toMatchObject({ fetched: 450, created: 0, updated: 0, unchanged: 450 });
     expect(await t.db.query(`SELECT max(updated_at) AS at FROM employee`)).toEqual(before);
+    // A row lock (an upsert's ON CONFLICT takes one on every row it finds) writes xmax.
+    const locked = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM employee WHERE source_connection_id = $1 AND xmax <> '0'`,
+      [id],
+    );
+    expect(locked).toEqual([{ n: 0 }]);
   });
 
   it('updates what changed and keeps fields the provider did not send', async () => {
@@ -192,6 +198,27 @@ describe('the mass-deprovision guard', () => {
     const stats = await sync(id, { allowMassDeprovision: true });
     expect(stats.deactivated).toBe(30);
     expect(await connection(id)).toMatchObject({ status: 'ACTIVE', lastError: null });
+  });
+});
+
+describe('a directory of several batches', () => {
+  it('writes two batches at a time, and someone listed twice is written once', async () => {
+    // 2,600 people in pages of 200, written 1,000 a statement on two connections at once.
+    // Two of the first batch are listed again, in the other order, in the second.
+    const listed = users(5000, 7600);
+    listed.splice(1500, 0, oktaUser(5020), oktaUser(5010));
+    okta.setUsers(listed);
+    const id = await createOktaConnection(acme);
+    const stats = await sync(id);
+    expect(stats).toMatchObject({ fetched: 2602, created: 2600, updated: 0, unchanged: 2 });
+    const [row] = await t.db.query<{ people: number; active: number; events: number }>(
+      `SELECT count(*)::int AS people, count(*) FILTER (WHERE active)::int AS active,
+              (SELECT count(*)::int FROM event
+                WHERE connection_id = $1 AND type = 'employee.created') AS events
+         FROM employee WHERE source_connection_id = $1`,
+      [id],
+    );
+    expect(row).toEqual({ people: 2600, active: 2600, events: 2600 });
   });
 });
 

@@ -38,7 +38,7 @@ export const MIGRATIONS = [
  * The one DataSource definition, used by the app (TypeOrmModule), the CLI, the tests and
  * `ormconfig.ts`. The schema only ever changes through the reviewed SQL in `migrations/`.
  */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -48,6 +48,6 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10, application_name: 'directory-sync' },
+    extra: { max: poolSize, application_name: 'directory-sync' },
   };
 }

@@ -37,6 +37,10 @@ export type GoneRule = 'unseen' | 'reported';
  * incremental cycle, what the feed reported) are temporary tables of that session, so they
  * cost no WAL, need no cleanup after a crash, and let an unchanged employee row stay
  * untouched (no write at all on a no-change re-sync).
+ *
+ * Pages may be upserted on more connections than that one (`lanes`, taken in turn): the
+ * upsert needs no temporary table, so two pages can be written at once, each in its own
+ * transaction with its events, while the seen set stays on the run's own connection.
  */
 export class EmployeeWriter {
   constructor(
@@ -44,17 +48,31 @@ export class EmployeeWriter {
     private readonly companyId: string,
     private readonly connectionId: string,
     private readonly gone: GoneRule = 'unseen',
+    readonly lanes: readonly QueryRunner[] = [db],
   ) {}
 
-  /** Set up on the first page written, so an empty directory costs no setup at all. */
-  private started = false;
+  private starting: Promise<void> | undefined;
+  private pagesWritten = 0;
+
+  private get started(): boolean {
+    return this.starting !== undefined;
+  }
+
+  /**
+   * Set up on the first page written, so an empty directory costs no setup at all; once,
+   * however many pages arrive at the same time.
+   */
+  private begin(): Promise<void> {
+    return (this.starting ??= this.start());
+  }
 
   private async start(): Promise<void> {
-    this.started = true;
     // A sync can always be run again from the directory, so it need not wait for each page's
     // commit to reach the disk: a crash loses at most the last moments of pages, never
     // consistency (see docs/design-notes.md).
-    await this.db.query(`SET synchronous_commit TO off`);
+    for (const lane of new Set([this.db, ...this.lanes])) {
+      await lane.query(`SET synchronous_commit TO off`);
+    }
     // No key: emails are appended as they come (a duplicate does no harm to the end-of-run
     // anti-join); a unique index cost about 2.5 ms per 1,000-person page (docs/benchmarks.md).
     await this.db.query(
@@ -76,7 +94,7 @@ export class EmployeeWriter {
    * writePage) and the directory ids it says were removed. Read by the end-of-run rule.
    */
   async noteFeed(users: RosterUser[], removed: string[]): Promise<void> {
-    if (!this.started) await this.start();
+    await this.begin();
     if (!users.length && !removed.length) return;
     await this.db.query(
       `INSERT INTO sync_feed (email, external_id, active)
@@ -99,25 +117,35 @@ export class EmployeeWriter {
   }
 
   /**
-   * One page in one statement: remember who is active in the directory, insert new people,
-   * update only rows where something changed, and append an event for each row written.
-   * Deactivation waits for the end of the run; a returning person is reactivated here.
+   * One page: remember who is active in the directory (on the run's connection), and in one
+   * statement on the next lane insert new people, update only rows where something changed,
+   * and append an event for each row written. Deactivation waits for the end of the run; a
+   * returning person is reactivated here. At most one page at a time per lane.
    */
   async writePage(users: RosterUser[]): Promise<PageCounts> {
-    if (!this.started) await this.start();
-    const column = <K extends keyof RosterUser>(key: K) => users.map((u) => u[key]);
-    const [row] = (await this.db.query(UPSERT_PAGE, [
-      this.companyId,
-      this.connectionId,
-      column('email'),
-      column('externalId'),
-      column('firstName'),
-      column('lastName'),
-      column('department'),
-      column('title'),
-      column('active'),
-      column('mfaEnabled'),
-    ])) as { created: number; updated: number }[];
+    await this.begin();
+    const lane = this.lanes[this.pagesWritten++ % this.lanes.length];
+    // By email: two lanes writing pages that share people take their row locks in one order,
+    // so they wait for each other rather than deadlock.
+    const sorted = [...users].sort((a, b) => (a.email < b.email ? -1 : 1));
+    const column = <K extends keyof RosterUser>(key: K) => sorted.map((u) => u[key]);
+    const [, [row]] = await Promise.all([
+      this.db.query(`INSERT INTO sync_seen (email) SELECT * FROM unnest($1::text[])`, [
+        sorted.filter((u) => u.active).map((u) => u.email),
+      ]),
+      lane.query(UPSERT_PAGE, [
+        this.companyId,
+        this.connectionId,
+        column('email'),
+        column('externalId'),
+        column('firstName'),
+        column('lastName'),
+        column('department'),
+        column('title'),
+        column('active'),
+        column('mfaEnabled'),
+      ]) as Promise<{ created: number; updated: number }[]>,
+    ]);
     return { ...row, unchanged: users.length - row.created - row.updated };
   }
 
@@ -127,7 +155,7 @@ export class EmployeeWriter {
    */
   async seePage(users: RosterUser[]): Promise<void> {
     if (!this.started) {
-      await this.start();
+      await this.begin();
       await this.db.query(
         `CREATE INDEX IF NOT EXISTS sync_seen_external ON sync_seen (external_id)`,
       );
@@ -162,7 +190,7 @@ export class EmployeeWriter {
   /** The first `limit` of them, by email. */
   async missingPeople(limit: number): Promise<{ email: string; externalId: string | null }[]> {
     if (this.nobodyMissing) return [];
-    if (!this.started) await this.start(); // nothing seen: everyone is missing
+    await this.begin(); // nothing seen: everyone is missing
     return (await this.db.query(
       `SELECT e.email, e.external_id AS "externalId" FROM employee e
         WHERE e.id IN (${this.missing}) ORDER BY lower(e.email) LIMIT $3`,
@@ -172,7 +200,7 @@ export class EmployeeWriter {
 
   async deactivateMissing(): Promise<number> {
     if (this.nobodyMissing) return 0;
-    if (!this.started) await this.start(); // nothing seen: everyone is missing
+    await this.begin(); // nothing seen: everyone is missing
     const [row] = (await this.db.query(
       `WITH gone AS (
          UPDATE employee e SET active = false, deactivated_at = now(), updated_at = now()
@@ -189,7 +217,9 @@ export class EmployeeWriter {
   async end(): Promise<void> {
     if (!this.started) return;
     await this.db.query(`DROP TABLE IF EXISTS sync_seen, sync_feed`);
-    await this.db.query(`RESET synchronous_commit`);
+    for (const lane of new Set([this.db, ...this.lanes])) {
+      await lane.query(`RESET synchronous_commit`);
+    }
   }
 }
 
@@ -214,9 +244,6 @@ WITH input AS (
     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                 $9::boolean[], $10::boolean[])
       AS i(email, external_id, first_name, last_name, department, title, active, mfa_enabled)
-),
-seen AS (
-  INSERT INTO sync_seen (email) SELECT email FROM input WHERE active
 ),
 -- Only new and changed people reach the upsert: ON CONFLICT DO UPDATE locks every row it
 -- finds, changed or not, so an unchanged roster would be written to on every re-sync. One

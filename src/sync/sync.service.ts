@@ -139,14 +139,19 @@ export class SyncService {
     const { companyId, connectionId, config } = target;
     const startedAt = new Date();
     const db = this.dataSource.createQueryRunner();
-    const gone = plan.mode === 'full' ? 'unseen' : 'reported';
-    const writer = new EmployeeWriter(db, companyId, connectionId, gone);
     const preview = options.dryRun ? new PreviewCollector(db, companyId, connectionId) : null;
+    // A second connection writes every other batch: PostgreSQL writes two at once, on two
+    // cores, where one statement at a time left the database half idle (docs/benchmarks.md).
+    const second = preview ? null : this.dataSource.createQueryRunner();
+    const gone = plan.mode === 'full' ? 'unseen' : 'reported';
+    const lanes = second ? [db, second] : [db];
+    const writer = new EmployeeWriter(db, companyId, connectionId, gone, lanes);
     const groupWriter = preview
       ? new GroupWriter(db, companyId, connectionId, PREVIEW_STATEMENTS)
       : new GroupWriter(db, companyId, connectionId);
     try {
       await db.connect();
+      await second?.connect();
       const clock = new StageClock();
       // A full cycle's cursor is taken before it reads: what changes meanwhile is read again.
       const fullCursor =
@@ -165,10 +170,11 @@ export class SyncService {
         modeReason: plan.reason,
       };
       // Pages are gathered into batches of about WRITE_BATCH users: one statement per batch
-      // costs far less than one per 200-user page. One batch is written while the next one is
-      // fetched and gathered, so memory holds at most two batches (and a prefetched page).
+      // costs far less than one per 200-user page. One batch per lane is written while the
+      // next one is fetched and gathered, so memory holds at most three batches (and a
+      // prefetched page).
       const batch = new Map<string, RosterUser>();
-      const write = async (users: RosterUser[]) => {
+      const writeBatch = async (users: RosterUser[]) => {
         const counts = preview ? await preview.page(users) : await writer.writePage(users);
         if (preview) await writer.seePage(users);
         if (changes) await writer.noteFeed(users, []);
@@ -176,16 +182,20 @@ export class SyncService {
         stats.updated += counts.updated;
         stats.unchanged += counts.unchanged;
       };
-      let writing: Promise<void> | undefined;
+      const writing: Promise<void>[] = [];
+      const oldestWritten = async () => {
+        const oldest = writing.shift();
+        if (oldest) await clock.time('waitingOnWrite', oldest);
+      };
       const written = async () => {
-        if (writing) await clock.time('waitingOnWrite', writing);
-        writing = undefined;
+        while (writing.length) await oldestWritten();
       };
       const flush = async () => {
-        await written();
-        writing = clock.time('write', write([...batch.values()]));
-        // A failed write is thrown where it is awaited (the next flush, or below).
-        writing.catch(() => undefined);
+        if (writing.length >= writer.lanes.length) await oldestWritten();
+        const write = clock.time('write', writeBatch([...batch.values()]));
+        // A failed write is thrown where it is awaited (a later flush, or below).
+        write.catch(() => undefined);
+        writing.push(write);
         batch.clear();
       };
       try {
@@ -204,8 +214,8 @@ export class SyncService {
         if (batch.size) await flush();
         await written();
       } catch (error) {
-        // The run's error, not the write's: but never leave the write running unwatched.
-        await writing?.catch(() => undefined);
+        // The run's error, not the writes': but never leave a write running unwatched.
+        await Promise.allSettled(writing);
         throw error;
       }
       signal.throwIfAborted();
@@ -250,6 +260,7 @@ export class SyncService {
       await writer.end().catch(() => undefined);
       await groupWriter.end().catch(() => undefined);
       await db.release();
+      await second?.release();
     }
   }
 
