@@ -226,22 +226,24 @@ export class SyncService {
         allow: options.allowMassDeprovision === true,
         full: plan.mode === 'full',
       };
+      // Counted once: the guard weighs it, and a run that misses nobody need not look again.
+      // Nobody was active before: whoever is active now was seen by this run.
+      const missing = activeBefore === 0 ? 0 : await writer.missingCount();
       if (preview) {
         // A dry run goes past the guard, to show what a run allowed past it would do.
         await preview.missing(writer);
         const verdict = { ...rule, allow: false };
-        preview.preview.blockedBy = await this.guard(writer, activeBefore, stats, verdict);
-        stats.deactivated = await writer.missingCount();
+        preview.preview.blockedBy = this.guard(missing, activeBefore, stats, verdict);
+        stats.deactivated = missing;
       } else {
-        const blockedBy = await this.guard(writer, activeBefore, stats, rule);
+        const blockedBy = this.guard(missing, activeBefore, stats, rule);
         if (blockedBy !== null) {
           const stopped = new PreviewCollector(db, companyId, connectionId);
           await stopped.missing(writer);
           stopped.preview.blockedBy = blockedBy;
           throw new MassDeprovisionError(blockedBy, { ...stats, preview: stopped.preview });
         }
-        // Nobody was active before: whoever is active now was seen by this run.
-        stats.deactivated = activeBefore === 0 ? 0 : await writer.deactivateMissing();
+        stats.deactivated = missing === 0 ? 0 : await writer.deactivateMissing();
       }
       clock.lap('deprovision');
       // Groups come after the people they hold, in the same run.
@@ -264,16 +266,17 @@ export class SyncService {
     }
   }
 
-  /** Why the guard stops this run's deactivations; null when it lets them through. */
-  private async guard(
-    writer: EmployeeWriter,
+  /**
+   * Why the guard stops this run's deactivations of `missing` people; null when it lets them
+   * through.
+   */
+  private guard(
+    missing: number,
     activeBefore: number,
     stats: SyncStats,
     rule: { thresholdPercent: number; connectionId: string; allow: boolean; full: boolean },
-  ): Promise<string | null> {
-    if (rule.allow || activeBefore === 0) return null;
-    const missing = await writer.missingCount();
-    if (missing === 0) return null;
+  ): string | null {
+    if (rule.allow || missing === 0) return null;
     const howToAllow =
       `to deactivate them anyway, run the sync once with {"allowMassDeprovision": true} ` +
       `(POST /api/directory/${rule.connectionId}/sync)`;
