@@ -17,6 +17,21 @@ export interface RosterUser {
   mfaEnabled: boolean | null;
 }
 
+/** A page as the column arrays the batch statements `unnest`, in this order. */
+export function rosterColumns(users: RosterUser[]): unknown[] {
+  const column = <K extends keyof RosterUser>(key: K) => users.map((u) => u[key]);
+  return [
+    column('email'),
+    column('externalId'),
+    column('firstName'),
+    column('lastName'),
+    column('department'),
+    column('title'),
+    column('active'),
+    column('mfaEnabled'),
+  ];
+}
+
 export interface PageCounts {
   created: number;
   updated: number;
@@ -128,7 +143,6 @@ export class EmployeeWriter {
     // By email: two lanes writing pages that share people take their row locks in one order,
     // so they wait for each other rather than deadlock.
     const sorted = [...users].sort((a, b) => (a.email < b.email ? -1 : 1));
-    const column = <K extends keyof RosterUser>(key: K) => sorted.map((u) => u[key]);
     const [, [row]] = await Promise.all([
       this.db.query(`INSERT INTO sync_seen (email) SELECT * FROM unnest($1::text[])`, [
         sorted.filter((u) => u.active).map((u) => u.email),
@@ -136,14 +150,7 @@ export class EmployeeWriter {
       lane.query(UPSERT_PAGE, [
         this.companyId,
         this.connectionId,
-        column('email'),
-        column('externalId'),
-        column('firstName'),
-        column('lastName'),
-        column('department'),
-        column('title'),
-        column('active'),
-        column('mfaEnabled'),
+        ...rosterColumns(sorted),
       ]) as Promise<{ created: number; updated: number }[]>,
     ]);
     return { ...row, unchanged: users.length - row.created - row.updated };

@@ -4,7 +4,12 @@ import {
   type PreviewPerson,
   type SyncPreview,
 } from '../sync-jobs/sync-job.types.js';
-import type { EmployeeWriter, PageCounts, RosterUser } from './employee-writer.js';
+import {
+  rosterColumns,
+  type EmployeeWriter,
+  type PageCounts,
+  type RosterUser,
+} from './employee-writer.js';
 
 type Kind = 'created' | 'updated' | 'reactivated';
 
@@ -34,17 +39,9 @@ export class PreviewCollector {
     const room = (['created', 'updated', 'reactivated'] as const).map(
       (kind) => PREVIEW_LIMIT - this.preview[kind].length,
     );
-    const column = <K extends keyof RosterUser>(key: K) => users.map((u) => u[key]);
     const rows = (await this.db.query(PREVIEW_PAGE, [
       this.companyId,
-      column('email'),
-      column('externalId'),
-      column('firstName'),
-      column('lastName'),
-      column('department'),
-      column('title'),
-      column('active'),
-      column('mfaEnabled'),
+      ...rosterColumns(users),
       this.connectionId,
       Math.max(0, ...room),
     ])) as (PreviewPerson & { kind: Kind; total: number | null })[];
