@@ -58,13 +58,19 @@ export type GoneRule = 'unseen' | 'reported';
  * transaction with its events, while the seen set stays on the run's own connection.
  */
 export class EmployeeWriter {
+  private readonly db: InTurn;
+  readonly lanes: readonly InTurn[];
+
   constructor(
-    private readonly db: QueryRunner,
+    run: QueryRunner,
     private readonly companyId: string,
     private readonly connectionId: string,
     private readonly gone: GoneRule = 'unseen',
-    readonly lanes: readonly QueryRunner[] = [db],
-  ) {}
+    lanes: readonly QueryRunner[] = [run],
+  ) {
+    this.db = new InTurn(run);
+    this.lanes = lanes.map((lane) => (lane === run ? this.db : new InTurn(lane)));
+  }
 
   private starting: Promise<void> | undefined;
   private pagesWritten = 0;
@@ -123,11 +129,11 @@ export class EmployeeWriter {
   }
 
   async activeCount(): Promise<number> {
-    const [row] = (await this.db.query(
+    const [row] = await this.db.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM employee
         WHERE company_id = $1 AND source_connection_id = $2 AND active`,
       [this.companyId, this.connectionId],
-    )) as { n: number }[];
+    );
     return row.n;
   }
 
@@ -147,11 +153,11 @@ export class EmployeeWriter {
       this.db.query(`INSERT INTO sync_seen (email) SELECT * FROM unnest($1::text[])`, [
         sorted.filter((u) => u.active).map((u) => u.email),
       ]),
-      lane.query(UPSERT_PAGE, [
+      lane.query<{ created: number; updated: number }[]>(UPSERT_PAGE, [
         this.companyId,
         this.connectionId,
         ...rosterColumns(sorted),
-      ]) as Promise<{ created: number; updated: number }[]>,
+      ]),
     ]);
     return { ...row, unchanged: users.length - row.created - row.updated };
   }
@@ -187,10 +193,10 @@ export class EmployeeWriter {
   async missingCount(): Promise<number> {
     if (this.nobodyMissing) return 0;
     if (!this.started) return this.activeCount();
-    const [row] = (await this.db.query(`SELECT count(*)::int AS n FROM (${this.missing}) m`, [
-      this.companyId,
-      this.connectionId,
-    ])) as { n: number }[];
+    const [row] = await this.db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM (${this.missing}) m`,
+      [this.companyId, this.connectionId],
+    );
     return row.n;
   }
 
@@ -198,17 +204,17 @@ export class EmployeeWriter {
   async missingPeople(limit: number): Promise<{ email: string; externalId: string | null }[]> {
     if (this.nobodyMissing) return [];
     await this.begin(); // nothing seen: everyone is missing
-    return (await this.db.query(
+    return this.db.query<{ email: string; externalId: string | null }[]>(
       `SELECT e.email, e.external_id AS "externalId" FROM employee e
         WHERE e.id IN (${this.missing}) ORDER BY lower(e.email) LIMIT $3`,
       [this.companyId, this.connectionId, limit],
-    )) as { email: string; externalId: string | null }[];
+    );
   }
 
   async deactivateMissing(): Promise<number> {
     if (this.nobodyMissing) return 0;
     await this.begin(); // nothing seen: everyone is missing
-    const [row] = (await this.db.query(
+    const [row] = await this.db.query<{ n: number }[]>(
       `WITH gone AS (
          UPDATE employee e SET active = false, deactivated_at = now(), updated_at = now()
           WHERE e.id IN (${this.missing})
@@ -216,7 +222,7 @@ export class EmployeeWriter {
        events AS (${insertEmployeeEvents('gone')})
        SELECT count(*)::int AS n FROM gone`,
       [this.companyId, this.connectionId],
-    )) as { n: number }[];
+    );
     return row.n;
   }
 
@@ -227,6 +233,24 @@ export class EmployeeWriter {
     for (const lane of new Set([this.db, ...this.lanes])) {
       await lane.query(`RESET synchronous_commit`);
     }
+  }
+}
+
+/**
+ * One connection's statements, one after another. The run's own connection gets a page's
+ * seen-set insert while it may still be writing another page (it is a lane too) or noting
+ * the feed: a `pg` client must not be handed a query while it runs one (deprecated, and
+ * refused from pg 9 on).
+ */
+class InTurn {
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly runner: QueryRunner) {}
+
+  query<T = unknown>(sql: string, params?: unknown[]): Promise<T> {
+    const next = this.last.then(() => this.runner.query(sql, params) as Promise<T>);
+    this.last = next.catch(() => undefined);
+    return next;
   }
 }
 
